@@ -1,0 +1,11 @@
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { Problems } from '../model/errors';
+
+/**
+ * A problem list for a construct: problems name the construct path, and values that are still
+ * tokens (known only at apply time) are not judged at synth.
+ */
+export function problemsFor(scope: Construct): Problems {
+  return new Problems(scope.node.path, { deferred: (value) => Token.isUnresolved(value) });
+}

@@ -1,0 +1,117 @@
+/**
+ * Validation problems and the error that carries them.
+ *
+ * Every check in the project reports into a {@link Problems} list instead of throwing at the first
+ * mistake, so a user sees every problem of an input at once. A problem names where it is (a construct
+ * path or a file), the field, the bad value and the rule that value breaks.
+ */
+
+/** One broken rule. */
+export interface Problem {
+  /** The construct path (`platform/Kamaji`) or input file (`tenants.yaml`) the problem belongs to. */
+  readonly where: string;
+  /** The field, as a path: `imageTag`, `tenants[1].workers[0].maxSize`. */
+  readonly field: string;
+  /** The value that breaks the rule (`undefined` when the field is missing). */
+  readonly value: unknown;
+  /** What is allowed, in one sentence. */
+  readonly rule: string;
+  /** 1-based line in the input file, when the input is a file. */
+  readonly line?: number;
+  /** 1-based column in the input file, when the input is a file. */
+  readonly column?: number;
+}
+
+const MAX_VALUE_CHARS = 120;
+
+/** Renders a value for an error message: JSON, shortened, `(missing)` for undefined. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 3)}...` : text;
+}
+
+export function formatProblem(p: Problem): string {
+  const at = p.line !== undefined ? ` (line ${p.line}, column ${p.column ?? 1})` : '';
+  return `${p.where}: ${p.field}${at}: ${showValue(p.value)}: ${p.rule}`;
+}
+
+/** Thrown when an input breaks one or more rules; the message lists all of them. */
+export class ValidationError extends Error {
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
+    const n = problems.length;
+    super(
+      `${n} validation problem${n === 1 ? '' : 's'}:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join('\n'),
+    );
+    this.name = 'ValidationError';
+    this.problems = problems;
+  }
+}
+
+/** Options of a {@link Problems} list. */
+export interface ProblemsOptions {
+  /**
+   * Values this predicate accepts are not known yet (cdktf tokens resolved at apply time); a problem
+   * about such a value is dropped, because the rule can only be checked once the value exists.
+   */
+  readonly deferred?: (value: unknown) => boolean;
+}
+
+/**
+ * Collects problems for one place (`where`). `child` gives a view that prefixes field paths, so a
+ * nested validator can report `workers[0].maxSize` without knowing where it sits.
+ */
+export class Problems {
+  private readonly list: Problem[];
+
+  constructor(
+    readonly where: string,
+    private readonly options: ProblemsOptions = {},
+    private readonly prefix = '',
+    shared?: Problem[],
+  ) {
+    this.list = shared ?? [];
+  }
+
+  /** A view whose fields are prefixed with `field` (`tenants[0]` + `.name`). */
+  child(field: string): Problems {
+    return new Problems(this.where, this.options, this.join(field), this.list);
+  }
+
+  add(field: string, value: unknown, rule: string, position?: { line: number; column: number }): void {
+    if (this.options.deferred?.(value)) return;
+    this.list.push({ where: this.where, field: this.join(field), value, rule, ...position });
+  }
+
+  /** Adds the problem unless `ok`; returns `ok` so callers can skip dependent checks. */
+  check(ok: boolean, field: string, value: unknown, rule: string): boolean {
+    if (!ok) this.add(field, value, rule);
+    return ok;
+  }
+
+  get all(): readonly Problem[] {
+    return this.list;
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+
+  /** Throws a {@link ValidationError} holding every problem so far, if there is one. */
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ValidationError([...this.list]);
+  }
+
+  private join(field: string): string {
+    if (!this.prefix) return field;
+    if (!field) return this.prefix;
+    return field.startsWith('[') ? `${this.prefix}${field}` : `${this.prefix}.${field}`;
+  }
+}

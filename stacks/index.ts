@@ -1,0 +1,3 @@
+export * from './management-cluster';
+export * from './platform-stack';
+export * from './state';

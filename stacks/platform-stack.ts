@@ -1,0 +1,26 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { KamajiPlatform, KamajiPlatformOptions } from '../src/constructs/kamaji-platform';
+import { ManagementClusterProps, managementHelmProvider, managementKubernetesProvider } from './management-cluster';
+import { configureState } from './state';
+
+export interface PlatformStackProps extends KamajiPlatformOptions, ManagementClusterProps {}
+
+/** Stage 1: cert-manager and Kamaji on the management cluster. */
+export class PlatformStack extends TerraformStack {
+  readonly platform: KamajiPlatform;
+  readonly kubernetesProvider: KubernetesProvider;
+  readonly helmProvider: HelmProvider;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
+    super(scope, id);
+    configureState(this, id);
+    this.kubernetesProvider = managementKubernetesProvider(this, props);
+    this.helmProvider = managementHelmProvider(this, props);
+    this.platform = new KamajiPlatform(this, 'Platform', { ...props, helmProvider: this.helmProvider });
+    new TerraformOutput(this, 'kamaji_namespace', { value: this.platform.namespace });
+    new TerraformOutput(this, 'default_datastore', { value: this.platform.defaultDataStoreName });
+  }
+}

@@ -1,0 +1,36 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Testing } from 'cdktf';
+import { buildQuickstart } from '../examples/quickstart/app';
+import { synthApp, tempDir } from './support/synth';
+
+describe('quickstart app', () => {
+  test('platform stack snapshot', () => {
+    const app = Testing.app();
+    const { platform } = buildQuickstart(app);
+    expect(Testing.synth(platform)).toMatchSnapshot();
+  });
+
+  test('two synths into two folders are byte-identical and hold no absolute path', () => {
+    const a = synthApp(buildQuickstart, tempDir());
+    const b = synthApp(buildQuickstart, tempDir());
+    expect(Object.keys(a.texts).length).toBeGreaterThan(0);
+    expect(Object.keys(b.texts)).toEqual(Object.keys(a.texts));
+    for (const name of Object.keys(a.texts)) {
+      expect(b.texts[name]).toBe(a.texts[name]);
+      for (const leak of [a.outdir, b.outdir, process.cwd(), path.resolve(__dirname, '..')]) {
+        expect(a.texts[name]).not.toContain(leak);
+      }
+    }
+    const manifest = (dir: string) => fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8');
+    expect(manifest(b.outdir)).toBe(manifest(a.outdir));
+  });
+
+  test('the platform stack holds the two Helm releases with pinned versions', () => {
+    const { stacks } = synthApp(buildQuickstart);
+    const releases = Object.values(stacks.platform.resource?.helm_release ?? {});
+    expect(releases.map((r) => r.name).sort()).toEqual(['cert-manager', 'kamaji']);
+    for (const r of releases) expect(r.version).toMatch(/^v?\d+\.\d+\.\d+/);
+    expect(stacks.platform.terraform?.backend).toEqual({ local: { path: '../../../terraform.platform.tfstate' } });
+  });
+});
