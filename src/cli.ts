@@ -12,9 +12,12 @@ export interface Command {
   run(argv: string[]): Promise<number> | number;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
 const COMMANDS: Record<string, () => Command> = {
   // name: () => require('./cli/<name>').command,
+  validate: () => require('./cli/validate').command,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function help(): string {
   const lines = ['usage: cdktf-kamaji <command> [options]', '', 'commands:'];

@@ -1,0 +1,144 @@
+/**
+ * The tenants file, described once: the structural validator and the shipped JSON Schema
+ * (schema/tenants.schema.json) both come from this description.
+ */
+import { anything, bool, int, list, map, obj, Shape, str } from './shape';
+
+const secretRef = obj(
+  {
+    name: str('Secret name'),
+    namespace: str('Secret namespace'),
+    keyPath: str('Key in the Secret data'),
+  },
+  ['name', 'namespace', 'keyPath'],
+  'A reference to a key of a Secret on the management cluster (never inline content)',
+);
+
+const certificateRef = obj(
+  { certificate: secretRef, privateKey: secretRef },
+  ['certificate'],
+  'A certificate (and optionally its key) by Secret reference',
+);
+
+const dataStore = obj(
+  {
+    name: str('DataStore name (cluster-scoped, DNS-1123 subdomain)'),
+    driver: str('DataStore driver (immutable)', ['etcd', 'PostgreSQL', 'MySQL']),
+    endpoints: list(str('host:port'), 'Endpoints of the datastore'),
+    basicAuth: obj({ username: secretRef, password: secretRef }, ['username', 'password'], 'Basic auth'),
+    tls: obj(
+      { certificateAuthority: certificateRef, clientCertificate: certificateRef },
+      ['certificateAuthority'],
+      'TLS configuration',
+    ),
+  },
+  ['name', 'driver', 'endpoints'],
+);
+
+const taint = obj(
+  { key: str(), value: str(), effect: str('Taint effect', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']) },
+  ['key', 'effect'],
+);
+
+const poolSettings = {
+  instanceType: str('EC2 instance type, e.g. m7i.large'),
+  minSize: int('Minimum number of nodes', 0),
+  maxSize: int('Maximum number of nodes', 0),
+  desiredSize: int('Initial desired number of nodes (autoscalers own it afterwards)', 0),
+  subnetIds: list(str(), 'Subnets of the autoscaling group'),
+  labels: map(str(), 'Node labels'),
+  taints: list(taint, 'Node taints'),
+  tokenDelivery: str('How nodes get the bootstrap token', ['ssm', 'inline']),
+  kubernetesVersion: str('Kubelet version (defaults to the control plane version)'),
+  rootVolumeSizeGiB: int('Root volume size in GiB', 8, 16384),
+  amiId: str('AMI id (default: the latest Canonical Ubuntu 24.04)'),
+  spot: bool('Use spot capacity'),
+};
+
+const pool = obj({ name: str('Pool name (DNS-1123 label)'), ...poolSettings }, ['name']);
+
+const tenant = obj(
+  {
+    name: str('Tenant name: the TenantControlPlane name (DNS-1035 label)'),
+    kubernetesVersion: str('Control plane version, e.g. v1.35.3'),
+    controlPlane: obj({
+      replicas: int('API server replicas', 1, 9),
+      exposure: str('How the API server is exposed', ['LoadBalancer', 'NodePort', 'Ingress']),
+      address: str('Fixed address of the endpoint (an IP for LoadBalancer on AWS)'),
+      port: int('API server port', 1, 65535),
+      certSANs: list(str(), 'Extra names in the API server certificate'),
+      loadBalancerSourceRanges: list(str(), 'CIDRs allowed to reach the load balancer'),
+      ingressHostname: str('Hostname for Ingress exposure'),
+      ingressClassName: str('Ingress class for Ingress exposure'),
+      konnectivity: bool('Run konnectivity (default true)'),
+      resources: obj(
+        {
+          apiServer: obj({ cpu: str(), memory: str() }),
+          controllerManager: obj({ cpu: str(), memory: str() }),
+          scheduler: obj({ cpu: str(), memory: str() }),
+        },
+        [],
+        'Resource requests of the control-plane components',
+      ),
+    }),
+    network: obj({ podCidr: str('Pod network CIDR'), serviceCidr: str('Service network CIDR') }),
+    pki: obj(
+      {
+        source: str('Where the tenant CA comes from', ['generated', 'files']),
+        certPath: str('Path of ca.crt (source: files), relative to the tenants file'),
+        keyPath: str('Path of ca.key (source: files), relative to the tenants file'),
+        algorithm: str('Key algorithm (source: generated)', ['RSA', 'ECDSA']),
+        validityYears: int('CA validity in years (source: generated)', 1, 30),
+      },
+      ['source'],
+    ),
+    dataStore: str('Name of the DataStore holding this tenant (default: the platform default)'),
+    workers: list(pool, 'Worker pools'),
+    cni: str('CNI installed into the tenant', ['calico', 'none']),
+  },
+  ['name'],
+);
+
+const state = obj(
+  {
+    backend: str('Where every stack keeps its state', ['local', 's3', 'remote']),
+    bucket: str('S3 bucket'),
+    region: str('S3 bucket region'),
+    keyPrefix: str('Key prefix: state of stack S is <keyPrefix>/<S>.tfstate'),
+    encrypt: bool('Server-side encryption (default true)'),
+    lock: str('Locking (default lockfile, Terraform >= 1.10)', ['lockfile', 'dynamodb']),
+    dynamodbTable: str('DynamoDB lock table (lock: dynamodb)'),
+    kmsKeyId: str('KMS key for state encryption'),
+    roleArn: str('IAM role to assume for state access'),
+    organization: str('HCP Terraform / TFE organization (backend: remote)'),
+    workspacePrefix: str('Workspace prefix: stack S uses workspace <prefix><S>'),
+    hostname: str('HCP Terraform / TFE hostname (default app.terraform.io)'),
+  },
+  ['backend'],
+);
+
+export const TENANTS_FILE_SHAPE: Shape = obj(
+  {
+    platform: obj({
+      kubeconfigPath: str('Management cluster kubeconfig (default ~/.kube/config)'),
+      kubeconfigContext: str('Kubeconfig context (default: current context)'),
+      kamajiChartVersion: str('Kamaji chart version'),
+      kamajiImageTag: str('Kamaji image tag'),
+      certManagerChartVersion: str('cert-manager chart version'),
+      installCertManager: bool('Install cert-manager (default true)'),
+      bundledEtcd: bool('Deploy the chart bundled etcd DataStore "default" (default true; not production-grade)'),
+      defaultDataStore: str('DataStore for tenants that name none'),
+      extraValues: anything('Extra Kamaji chart values'),
+      dataStores: list(dataStore, 'DataStores (a "datastores" stack is synthesized when any is declared)'),
+    }),
+    defaults: obj({
+      awsRegion: str('AWS region of the worker pools'),
+      kubernetesVersion: str('Version for tenants that set none'),
+      workers: obj(poolSettings, [], 'Pool settings applied to every pool unless it overrides them'),
+    }),
+    state,
+    tenants: list(tenant, 'The tenants'),
+  },
+  ['tenants'],
+  'cdktf-kamaji tenants file',
+);

@@ -1,0 +1,509 @@
+/**
+ * The tenants file: a fleet as data (YAML), reviewed in pull requests.
+ *
+ * `loadTenantsFile` parses, checks the structure against TENANTS_FILE_SHAPE (unknown keys are errors,
+ * with a "did you mean" hint), applies `defaults`, and checks every cross-field rule. Every problem
+ * carries its YAML path, line and column, the bad value and the rule, and all are reported together.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { CIDR_RULE, cidrsOverlap, parseCidr } from './cidr';
+import { Problem, Problems } from './errors';
+import {
+  DNS1035_LABEL_RULE,
+  DNS1123_LABEL_RULE,
+  DNS1123_SUBDOMAIN_RULE,
+  isDns1035Label,
+  isDns1123Label,
+  isDns1123Subdomain,
+} from './names';
+import { DEFAULT_DATASTORE_NAME } from './platform';
+import { checkShape, DocPath, formatPath, Locate } from './shape';
+import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
+import { checkVersion, KubernetesVersion, skewProblem } from './versions';
+
+export interface SecretRefEntry {
+  readonly name: string;
+  readonly namespace: string;
+  readonly keyPath: string;
+}
+export interface CertificateRefEntry {
+  readonly certificate: SecretRefEntry;
+  readonly privateKey?: SecretRefEntry;
+}
+export interface DataStoreEntry {
+  readonly name: string;
+  readonly driver: 'etcd' | 'PostgreSQL' | 'MySQL';
+  readonly endpoints: string[];
+  readonly basicAuth?: { readonly username: SecretRefEntry; readonly password: SecretRefEntry };
+  readonly tls?: {
+    readonly certificateAuthority: CertificateRefEntry;
+    readonly clientCertificate?: CertificateRefEntry;
+  };
+}
+export interface PlatformEntry {
+  readonly kubeconfigPath?: string;
+  readonly kubeconfigContext?: string;
+  readonly kamajiChartVersion?: string;
+  readonly kamajiImageTag?: string;
+  readonly certManagerChartVersion?: string;
+  readonly installCertManager?: boolean;
+  readonly bundledEtcd?: boolean;
+  readonly defaultDataStore?: string;
+  readonly extraValues?: Record<string, unknown>;
+  readonly dataStores?: DataStoreEntry[];
+}
+export interface TaintEntry {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+export interface PoolSettings {
+  readonly instanceType?: string;
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly desiredSize?: number;
+  readonly subnetIds?: string[];
+  readonly labels?: Record<string, string>;
+  readonly taints?: TaintEntry[];
+  readonly tokenDelivery?: 'ssm' | 'inline';
+  readonly kubernetesVersion?: string;
+  readonly rootVolumeSizeGiB?: number;
+  readonly amiId?: string;
+  readonly spot?: boolean;
+}
+export interface PoolEntry extends PoolSettings {
+  readonly name: string;
+}
+export interface ResourceEntry {
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+export interface TenantEntry {
+  readonly name: string;
+  readonly kubernetesVersion?: string;
+  readonly controlPlane?: {
+    readonly replicas?: number;
+    readonly exposure?: 'LoadBalancer' | 'NodePort' | 'Ingress';
+    readonly address?: string;
+    readonly port?: number;
+    readonly certSANs?: string[];
+    readonly loadBalancerSourceRanges?: string[];
+    readonly ingressHostname?: string;
+    readonly ingressClassName?: string;
+    readonly konnectivity?: boolean;
+    readonly resources?: {
+      readonly apiServer?: ResourceEntry;
+      readonly controllerManager?: ResourceEntry;
+      readonly scheduler?: ResourceEntry;
+    };
+  };
+  readonly network?: { readonly podCidr?: string; readonly serviceCidr?: string };
+  readonly pki?: {
+    readonly source: 'generated' | 'files';
+    readonly certPath?: string;
+    readonly keyPath?: string;
+    readonly algorithm?: 'RSA' | 'ECDSA';
+    readonly validityYears?: number;
+  };
+  readonly dataStore?: string;
+  readonly workers?: PoolEntry[];
+  readonly cni?: 'calico' | 'none';
+}
+export interface StateEntry {
+  readonly backend: 'local' | 's3' | 'remote';
+  readonly bucket?: string;
+  readonly region?: string;
+  readonly keyPrefix?: string;
+  readonly encrypt?: boolean;
+  readonly lock?: 'lockfile' | 'dynamodb';
+  readonly dynamodbTable?: string;
+  readonly kmsKeyId?: string;
+  readonly roleArn?: string;
+  readonly organization?: string;
+  readonly workspacePrefix?: string;
+  readonly hostname?: string;
+}
+export interface TenantsFile {
+  readonly platform?: PlatformEntry;
+  readonly defaults?: {
+    readonly awsRegion?: string;
+    readonly kubernetesVersion?: string;
+    readonly workers?: PoolSettings;
+  };
+  readonly state?: StateEntry;
+  readonly tenants: TenantEntry[];
+}
+
+/** A tenant with `defaults` applied: what the stacks are built from. */
+export interface ResolvedTenant {
+  readonly name: string;
+  readonly kubernetesVersion: string;
+  readonly awsRegion?: string;
+  readonly controlPlane: NonNullable<TenantEntry['controlPlane']>;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly pki: NonNullable<TenantEntry['pki']>;
+  readonly dataStore: string;
+  readonly workers: PoolEntry[];
+  readonly cni: 'calico' | 'none';
+}
+
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
+
+export interface LoadedTenantsFile {
+  /** The file as written (present when it parsed and its structure is valid). */
+  readonly file?: TenantsFile;
+  /** Tenants with defaults applied (present when there are no problems). */
+  readonly tenants?: ResolvedTenant[];
+  readonly problems: readonly Problem[];
+}
+
+/** Hooks for checks that need more than the file (CA files on disk, rendered user data). */
+export interface TenantsFileChecks {
+  /** Checks a tenant's `pki` of source `files`; paths are as written in the file. */
+  readonly pkiFiles?: (tenant: ResolvedTenant, problems: Problems) => void;
+  /** Checks a resolved tenant as a whole (user-data size of each pool, ...). */
+  readonly tenant?: (tenant: ResolvedTenant, problems: Problems) => void;
+}
+
+export function loadTenantsFile(text: string, fileName: string, checks: TenantsFileChecks = {}): LoadedTenantsFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems = new Problems(fileName);
+  for (const error of doc.errors) {
+    const pos = lineCounter.linePos(error.pos[0]);
+    problems.add('(file)', undefined, `is not valid YAML: ${error.message.split('\n')[0]}`, {
+      line: pos.line,
+      column: pos.col,
+    });
+  }
+  if (!problems.empty) return { problems: problems.all };
+
+  const locate: Locate = (path) => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      const pair = n > 0 ? keyNode(doc, path.slice(0, n)) : undefined;
+      const range = pair?.range ?? node?.range;
+      if (range) {
+        const pos = lineCounter.linePos(range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return undefined;
+  };
+  const data = doc.toJS() as unknown;
+  checkShape(data ?? {}, TENANTS_FILE_SHAPE, [], problems, locate);
+  const file = data as TenantsFile;
+  if (!Array.isArray(file?.tenants)) return { problems: problems.all };
+  // Cross-field rules still run for every part whose structure is sound, so one file with mistakes of
+  // both kinds reports all of them; parts with a structural problem are not judged twice.
+  const structural = problems.all.map((p) => p.field);
+  const broken = (at: DocPath) => {
+    const prefix = formatPath(at);
+    return structural.some((f) => f === prefix || f.startsWith(`${prefix}.`) || f.startsWith(`${prefix}[`));
+  };
+  const tenants = checkRules(file, problems, locate, checks, broken);
+  return problems.empty ? { file, tenants, problems: [] } : { file, problems: problems.all };
+}
+
+/** The key node of the last path element, so a problem points at `maxSize:` rather than its value. */
+function keyNode(
+  doc: ReturnType<typeof parseDocument>,
+  path: DocPath,
+): { range?: [number, number, number] } | undefined {
+  const parent = doc.getIn(path.slice(0, -1), true) as
+    { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+  const last = path[path.length - 1];
+  if (typeof last !== 'string' || !parent?.items) return undefined;
+  return parent.items.find((item) => item.key?.value === last)?.key;
+}
+
+function checkRules(
+  file: TenantsFile,
+  problems: Problems,
+  locate: Locate,
+  checks: TenantsFileChecks,
+  broken: (at: DocPath) => boolean,
+): ResolvedTenant[] {
+  const add = (path: DocPath, value: unknown, rule: string) =>
+    problems.add(formatPath(path), value, rule, locate(path));
+  if (broken(['platform']) || broken(['defaults'])) return [];
+  const platform = file.platform ?? {};
+  const dataStoreNames = new Set<string>();
+
+  // DataStores: names, driver rules (DESIGN.md section 2), no inline secrets (the shape only allows refs).
+  (platform.dataStores ?? []).forEach((ds, i) => {
+    const at: DocPath = ['platform', 'dataStores', i];
+    if (!isDns1123Subdomain(ds.name)) add([...at, 'name'], ds.name, DNS1123_SUBDOMAIN_RULE);
+    else if (dataStoreNames.has(ds.name)) add([...at, 'name'], ds.name, 'must be unique among platform.dataStores');
+    dataStoreNames.add(ds.name);
+    if (ds.endpoints.length === 0) add([...at, 'endpoints'], ds.endpoints, 'must list at least one host:port');
+    ds.endpoints.forEach((e, j) => {
+      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(e)) add([...at, 'endpoints', j], e, 'must be host:port');
+    });
+    if (ds.driver === 'etcd') {
+      if (!ds.tls?.certificateAuthority.privateKey || !ds.tls.clientCertificate) {
+        add(
+          [...at, 'tls'],
+          ds.tls,
+          'etcd DataStores need tls.certificateAuthority with privateKey, and tls.clientCertificate',
+        );
+      }
+    } else if (!ds.tls && !ds.basicAuth) {
+      add([...at], ds.name, `${ds.driver} DataStores need tls or basicAuth`);
+    }
+  });
+  const bundledEtcd = platform.bundledEtcd ?? true;
+  const platformDefault = platform.defaultDataStore ?? (bundledEtcd ? DEFAULT_DATASTORE_NAME : undefined);
+  const knownDataStores = new Set([...dataStoreNames, ...(bundledEtcd ? [DEFAULT_DATASTORE_NAME] : [])]);
+  if (platform.defaultDataStore !== undefined && !knownDataStores.has(platform.defaultDataStore)) {
+    add(['platform', 'defaultDataStore'], platform.defaultDataStore, unknownDataStoreRule(knownDataStores));
+  }
+  if (!bundledEtcd && platform.defaultDataStore === undefined && file.tenants.some((t) => t.dataStore === undefined)) {
+    add(
+      ['platform', 'defaultDataStore'],
+      undefined,
+      'is required when bundledEtcd is false and a tenant names no dataStore',
+    );
+  }
+
+  if (!broken(['state'])) checkState(file.state, add);
+
+  const names = new Map<string, number>();
+  const resolved: ResolvedTenant[] = [];
+  file.tenants.forEach((t, i) => {
+    const at: DocPath = ['tenants', i];
+    if (broken(at)) return;
+    if (!isDns1035Label(t.name)) add([...at, 'name'], t.name, DNS1035_LABEL_RULE);
+    else if (t.name.length > 40)
+      add(
+        [...at, 'name'],
+        t.name,
+        'must be at most 40 characters (it prefixes generated names such as <name>-admin-kubeconfig)',
+      );
+    else if (names.has(t.name))
+      add([...at, 'name'], t.name, `must be unique: tenants[${names.get(t.name)}] has the same name`);
+    names.set(t.name, names.get(t.name) ?? i);
+
+    const tenantProblems = problems.child('');
+    const versionText = t.kubernetesVersion ?? file.defaults?.kubernetesVersion;
+    const versionPath: DocPath =
+      t.kubernetesVersion !== undefined ? [...at, 'kubernetesVersion'] : ['defaults', 'kubernetesVersion'];
+    let version: KubernetesVersion | undefined;
+    if (versionText === undefined) {
+      add([...at, 'kubernetesVersion'], undefined, 'is required (here or in defaults.kubernetesVersion)');
+    } else {
+      const local = new Problems(problems.where);
+      version = checkVersion(local, formatPath(versionPath), versionText);
+      for (const p of local.all) add(versionPath, p.value, p.rule);
+    }
+
+    const podCidr = t.network?.podCidr ?? DEFAULT_POD_CIDR;
+    const serviceCidr = t.network?.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+    const pod = parseCidr(podCidr);
+    const svc = parseCidr(serviceCidr);
+    if (!pod) add([...at, 'network', 'podCidr'], podCidr, CIDR_RULE);
+    if (!svc) add([...at, 'network', 'serviceCidr'], serviceCidr, CIDR_RULE);
+    if (pod && svc && cidrsOverlap(pod, svc)) {
+      add([...at, 'network', 'serviceCidr'], serviceCidr, `must not overlap the pod CIDR ${podCidr}`);
+    }
+    if (pod && pod.prefix > 24)
+      add([...at, 'network', 'podCidr'], podCidr, 'must be /24 or larger (Calico gives each node a /26 block)');
+    if (svc && svc.prefix > 24) add([...at, 'network', 'serviceCidr'], serviceCidr, 'must be /24 or larger');
+
+    const cp = t.controlPlane ?? {};
+    const exposure = cp.exposure ?? 'LoadBalancer';
+    if (cp.loadBalancerSourceRanges && exposure !== 'LoadBalancer') {
+      add(
+        [...at, 'controlPlane', 'loadBalancerSourceRanges'],
+        cp.loadBalancerSourceRanges,
+        'is only allowed with exposure LoadBalancer',
+      );
+    }
+    (cp.loadBalancerSourceRanges ?? []).forEach((r, j) => {
+      if (!parseCidr(r)) add([...at, 'controlPlane', 'loadBalancerSourceRanges', j], r, CIDR_RULE);
+    });
+    if (exposure === 'Ingress' && !cp.ingressHostname) {
+      add([...at, 'controlPlane', 'ingressHostname'], undefined, 'is required with exposure Ingress');
+    }
+    if (exposure !== 'Ingress' && (cp.ingressHostname || cp.ingressClassName)) {
+      add(
+        [...at, 'controlPlane', cp.ingressHostname ? 'ingressHostname' : 'ingressClassName'],
+        cp.ingressHostname ?? cp.ingressClassName,
+        'is only allowed with exposure Ingress',
+      );
+    }
+    if (cp.address !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(cp.address)) {
+      add(
+        [...at, 'controlPlane', 'address'],
+        cp.address,
+        'must be an IPv4 address (Kamaji rejects load-balancer hostnames)',
+      );
+    }
+
+    const pki = t.pki ?? { source: 'generated' as const };
+    if (pki.source === 'files') {
+      if (!pki.certPath) add([...at, 'pki', 'certPath'], undefined, 'is required with source files');
+      if (!pki.keyPath) add([...at, 'pki', 'keyPath'], undefined, 'is required with source files');
+      for (const k of ['algorithm', 'validityYears'] as const) {
+        if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source generated');
+      }
+    } else {
+      for (const k of ['certPath', 'keyPath'] as const) {
+        if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source files');
+      }
+    }
+
+    const dataStore = t.dataStore ?? platformDefault ?? DEFAULT_DATASTORE_NAME;
+    if (t.dataStore !== undefined && !knownDataStores.has(t.dataStore)) {
+      add([...at, 'dataStore'], t.dataStore, unknownDataStoreRule(knownDataStores));
+    }
+
+    const poolNames = new Map<string, number>();
+    const workers = (t.workers ?? []).map((w, j): PoolEntry => {
+      const wat: DocPath = [...at, 'workers', j];
+      const pool: PoolEntry = { ...(file.defaults?.workers ?? {}), ...w };
+      if (!isDns1123Label(w.name)) add([...wat, 'name'], w.name, DNS1123_LABEL_RULE);
+      else if (poolNames.has(w.name))
+        add(
+          [...wat, 'name'],
+          w.name,
+          `must be unique within the tenant: workers[${poolNames.get(w.name)}] has the same name`,
+        );
+      poolNames.set(w.name, poolNames.get(w.name) ?? j);
+      const where = (key: keyof PoolSettings): DocPath =>
+        w[key] !== undefined ? [...wat, key] : ['defaults', 'workers', key];
+      if (!pool.instanceType)
+        add([...wat, 'instanceType'], undefined, 'is required (here or in defaults.workers.instanceType)');
+      if (!pool.subnetIds || pool.subnetIds.length === 0) {
+        add(
+          where('subnetIds'),
+          pool.subnetIds,
+          'must list at least one subnet id (here or in defaults.workers.subnetIds)',
+        );
+      }
+      (pool.subnetIds ?? []).forEach((s, k) => {
+        if (!/^subnet-[0-9a-f]{8,17}$/.test(s))
+          add([...where('subnetIds'), k], s, 'must be a subnet id such as "subnet-0123456789abcdef0"');
+      });
+      const { minSize: min, maxSize: max } = poolSizes(pool);
+      if (min > max) add(where('minSize'), min, `must be <= maxSize (${max})`);
+      else if (pool.desiredSize !== undefined && (pool.desiredSize < min || pool.desiredSize > max)) {
+        add(where('desiredSize'), pool.desiredSize, `must be between minSize (${min}) and maxSize (${max})`);
+      }
+      if (pool.kubernetesVersion !== undefined && version) {
+        const local = new Problems(problems.where);
+        const kubelet = checkVersion(local, '', pool.kubernetesVersion);
+        for (const p of local.all) add(where('kubernetesVersion'), p.value, p.rule);
+        const skew = kubelet && skewProblem(version, kubelet);
+        if (skew) add(where('kubernetesVersion'), pool.kubernetesVersion, skew);
+      }
+      return pool;
+    });
+    if (workers.length > 0 && !file.defaults?.awsRegion) {
+      add(['defaults', 'awsRegion'], undefined, 'is required when a tenant has worker pools');
+    }
+
+    const tenant: ResolvedTenant = {
+      name: t.name,
+      kubernetesVersion: versionText ?? '',
+      awsRegion: file.defaults?.awsRegion,
+      controlPlane: cp,
+      podCidr,
+      serviceCidr,
+      pki,
+      dataStore,
+      workers,
+      cni: t.cni ?? 'calico',
+    };
+    const before = problems.all.length;
+    if (pki.source === 'files' && pki.certPath && pki.keyPath)
+      checksAt(checks.pkiFiles, tenant, tenantProblems, [...at, 'pki'], add);
+    if (problems.all.length === before) checksAt(checks.tenant, tenant, tenantProblems, at, add);
+    resolved.push(tenant);
+  });
+  return resolved;
+}
+
+/** Runs a hook with a problem list whose fields are relative to `at`, then files them with positions. */
+function checksAt(
+  hook: ((t: ResolvedTenant, p: Problems) => void) | undefined,
+  tenant: ResolvedTenant,
+  parent: Problems,
+  at: DocPath,
+  add: (path: DocPath, value: unknown, rule: string) => void,
+): void {
+  if (!hook) return;
+  const local = new Problems(parent.where);
+  hook(tenant, local);
+  for (const p of local.all) add([...at, ...splitPath(p.field)], p.value, p.rule);
+}
+
+/** `workers[0].maxSize` -> ['workers', 0, 'maxSize'] */
+export function splitPath(field: string): DocPath {
+  const out: (string | number)[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Pool sizes with defaults: min 1, max = max(min, 3), desired = min. */
+export function poolSizes(pool: PoolSettings): { minSize: number; maxSize: number; desiredSize: number } {
+  const minSize = pool.minSize ?? 1;
+  const maxSize = pool.maxSize ?? Math.max(minSize, 3);
+  return { minSize, maxSize, desiredSize: pool.desiredSize ?? minSize };
+}
+
+function unknownDataStoreRule(known: Set<string>): string {
+  const names = [...known].sort();
+  return `must name a DataStore declared in platform.dataStores${names.length ? ` (known: ${names.join(', ')})` : ' (none declared)'}`;
+}
+
+// S3 bucket naming rules (AWS docs "Bucket naming rules"): 3-63 chars, lowercase, digits, dots, hyphens.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+function checkState(state: StateEntry | undefined, add: (path: DocPath, value: unknown, rule: string) => void): void {
+  if (!state) return;
+  const at = (k: string): DocPath => ['state', k];
+  const onlyFor = (keys: readonly (keyof StateEntry)[], backend: string) => {
+    for (const k of keys) if (state[k] !== undefined) add(at(k), state[k], `only applies to backend ${backend}`);
+  };
+  if (state.backend === 's3') {
+    if (state.bucket === undefined) add(at('bucket'), undefined, 'is required with backend s3');
+    else if (!BUCKET.test(state.bucket) || state.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(state.bucket)) {
+      add(
+        at('bucket'),
+        state.bucket,
+        'must be a valid S3 bucket name: 3-63 characters, lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address',
+      );
+    }
+    if (state.region === undefined) add(at('region'), undefined, 'is required with backend s3');
+    else if (!REGION.test(state.region)) add(at('region'), state.region, 'must be an AWS region such as "eu-west-1"');
+    if (
+      state.keyPrefix !== undefined &&
+      (state.keyPrefix.startsWith('/') || state.keyPrefix.endsWith('/') || state.keyPrefix === '')
+    ) {
+      add(at('keyPrefix'), state.keyPrefix, 'must not start or end with "/"');
+    }
+    if (state.dynamodbTable !== undefined && state.lock !== 'dynamodb') {
+      add(
+        at('dynamodbTable'),
+        state.dynamodbTable,
+        'is only used with lock: dynamodb (the default lock is the S3 lockfile)',
+      );
+    }
+    if (state.lock === 'dynamodb' && state.dynamodbTable === undefined)
+      add(at('dynamodbTable'), undefined, 'is required with lock: dynamodb');
+    onlyFor(['organization', 'workspacePrefix', 'hostname'], 'remote');
+  } else if (state.backend === 'remote') {
+    if (state.organization === undefined) add(at('organization'), undefined, 'is required with backend remote');
+    if (state.workspacePrefix === undefined) add(at('workspacePrefix'), undefined, 'is required with backend remote');
+    else if (!/^[A-Za-z0-9_-]+$/.test(state.workspacePrefix))
+      add(at('workspacePrefix'), state.workspacePrefix, 'must use letters, digits, "-" and "_" (workspace name rules)');
+    onlyFor(['bucket', 'region', 'keyPrefix', 'encrypt', 'lock', 'dynamodbTable', 'kmsKeyId', 'roleArn'], 's3');
+  } else {
+    onlyFor(['bucket', 'region', 'keyPrefix', 'encrypt', 'lock', 'dynamodbTable', 'kmsKeyId', 'roleArn'], 's3');
+    onlyFor(['organization', 'workspacePrefix', 'hostname'], 'remote');
+  }
+}
