@@ -15,7 +15,9 @@ export interface Command {
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
 const COMMANDS: Record<string, () => Command> = {
   // name: () => require('./cli/<name>').command,
+  pki: () => require('./cli/pki').command,
   validate: () => require('./cli/validate').command,
+  stacks: () => require('./cli/stacks').command,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -17,6 +17,7 @@ import {
   isDns1123Subdomain,
 } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
+import { StateSpec, validateState } from './state';
 import { checkShape, DocPath, formatPath, Locate } from './shape';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
@@ -109,20 +110,7 @@ export interface TenantEntry {
   readonly workers?: PoolEntry[];
   readonly cni?: 'calico' | 'none';
 }
-export interface StateEntry {
-  readonly backend: 'local' | 's3' | 'remote';
-  readonly bucket?: string;
-  readonly region?: string;
-  readonly keyPrefix?: string;
-  readonly encrypt?: boolean;
-  readonly lock?: 'lockfile' | 'dynamodb';
-  readonly dynamodbTable?: string;
-  readonly kmsKeyId?: string;
-  readonly roleArn?: string;
-  readonly organization?: string;
-  readonly workspacePrefix?: string;
-  readonly hostname?: string;
-}
+export type StateEntry = StateSpec;
 export interface TenantsFile {
   readonly platform?: PlatformEntry;
   readonly defaults?: {
@@ -268,7 +256,11 @@ function checkRules(
     );
   }
 
-  if (!broken(['state'])) checkState(file.state, add);
+  if (file.state && !broken(['state'])) {
+    const local = new Problems(problems.where);
+    validateState(file.state, local);
+    for (const p of local.all) add(['state', ...splitPath(p.field)], p.value, p.rule);
+  }
 
   const names = new Map<string, number>();
   const resolved: ResolvedTenant[] = [];
@@ -457,53 +449,4 @@ export function poolSizes(pool: PoolSettings): { minSize: number; maxSize: numbe
 function unknownDataStoreRule(known: Set<string>): string {
   const names = [...known].sort();
   return `must name a DataStore declared in platform.dataStores${names.length ? ` (known: ${names.join(', ')})` : ' (none declared)'}`;
-}
-
-// S3 bucket naming rules (AWS docs "Bucket naming rules"): 3-63 chars, lowercase, digits, dots, hyphens.
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-
-function checkState(state: StateEntry | undefined, add: (path: DocPath, value: unknown, rule: string) => void): void {
-  if (!state) return;
-  const at = (k: string): DocPath => ['state', k];
-  const onlyFor = (keys: readonly (keyof StateEntry)[], backend: string) => {
-    for (const k of keys) if (state[k] !== undefined) add(at(k), state[k], `only applies to backend ${backend}`);
-  };
-  if (state.backend === 's3') {
-    if (state.bucket === undefined) add(at('bucket'), undefined, 'is required with backend s3');
-    else if (!BUCKET.test(state.bucket) || state.bucket.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(state.bucket)) {
-      add(
-        at('bucket'),
-        state.bucket,
-        'must be a valid S3 bucket name: 3-63 characters, lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, not an IP address',
-      );
-    }
-    if (state.region === undefined) add(at('region'), undefined, 'is required with backend s3');
-    else if (!REGION.test(state.region)) add(at('region'), state.region, 'must be an AWS region such as "eu-west-1"');
-    if (
-      state.keyPrefix !== undefined &&
-      (state.keyPrefix.startsWith('/') || state.keyPrefix.endsWith('/') || state.keyPrefix === '')
-    ) {
-      add(at('keyPrefix'), state.keyPrefix, 'must not start or end with "/"');
-    }
-    if (state.dynamodbTable !== undefined && state.lock !== 'dynamodb') {
-      add(
-        at('dynamodbTable'),
-        state.dynamodbTable,
-        'is only used with lock: dynamodb (the default lock is the S3 lockfile)',
-      );
-    }
-    if (state.lock === 'dynamodb' && state.dynamodbTable === undefined)
-      add(at('dynamodbTable'), undefined, 'is required with lock: dynamodb');
-    onlyFor(['organization', 'workspacePrefix', 'hostname'], 'remote');
-  } else if (state.backend === 'remote') {
-    if (state.organization === undefined) add(at('organization'), undefined, 'is required with backend remote');
-    if (state.workspacePrefix === undefined) add(at('workspacePrefix'), undefined, 'is required with backend remote');
-    else if (!/^[A-Za-z0-9_-]+$/.test(state.workspacePrefix))
-      add(at('workspacePrefix'), state.workspacePrefix, 'must use letters, digits, "-" and "_" (workspace name rules)');
-    onlyFor(['bucket', 'region', 'keyPrefix', 'encrypt', 'lock', 'dynamodbTable', 'kmsKeyId', 'roleArn'], 's3');
-  } else {
-    onlyFor(['bucket', 'region', 'keyPrefix', 'encrypt', 'lock', 'dynamodbTable', 'kmsKeyId', 'roleArn'], 's3');
-    onlyFor(['organization', 'workspacePrefix', 'hostname'], 'remote');
-  }
 }
