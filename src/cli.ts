@@ -15,9 +15,12 @@ export interface Command {
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point */
 const COMMANDS: Record<string, () => Command> = {
   // name: () => require('./cli/<name>').command,
+  review: () => require('./cli/review').command,
+  graph: () => require('./cli/graph').command,
   pki: () => require('./cli/pki').command,
   validate: () => require('./cli/validate').command,
   stacks: () => require('./cli/stacks').command,
+  'render-userdata': () => require('./cli/render-userdata').command,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

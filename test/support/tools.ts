@@ -29,7 +29,7 @@ export function describeWithShared(name: string, body: () => void): void {
   if (fs.existsSync(SHARED_REFERENCE) || IN_CI) {
     describe(name, body);
   } else {
-      console.warn(`skipping "${name}": ${SHARED_REFERENCE} is absent (it exists in CI, where these tests run)`);
+    console.warn(`skipping "${name}": ${SHARED_REFERENCE} is absent (it exists in CI, where these tests run)`);
     describe.skip(name, body);
   }
 }

@@ -1,0 +1,32 @@
+import { Command, UsageError } from '../cli';
+import { renderMarkdown } from '../review/markdown';
+import { review } from '../review/review';
+import { readSynthOutput } from '../review/synth-output';
+import { parseArgs } from './args';
+
+const FORMATS = ['markdown', 'json'];
+
+export const command: Command = {
+  summary: 'risk-flagged review of two synth outputs (base vs head), as Markdown or JSON',
+  usage: [
+    'usage: cdktf-kamaji review --base DIR --head DIR [--format markdown|json]',
+    '',
+    'DIR is a cdktf.out folder (the output of `cdktf synth`). Prints, per stack, the resources added,',
+    'changed, replaced and removed, the risk flags, a summary and a Mermaid stage graph.',
+    'Sensitive values are printed as (sensitive).',
+  ].join('\n'),
+  run(argv) {
+    const { flags, positional } = parseArgs(argv, ['base', 'head', 'format']);
+    if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
+    const base = flags.base;
+    const head = flags.head;
+    if (typeof base !== 'string' || typeof head !== 'string')
+      throw new UsageError('--base DIR and --head DIR are both required');
+    const format = typeof flags.format === 'string' ? flags.format : 'markdown';
+    if (!FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
+    const result = review(readSynthOutput(base, '--base'), readSynthOutput(head, '--head'));
+    process.stdout.write(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderMarkdown(result));
+    return 0;
+  },
+};

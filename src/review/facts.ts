@@ -1,0 +1,148 @@
+/**
+ * What a tenant's stacks say about it, read from synthesized resources. Each detector is a small
+ * function over one stack so it can follow the constructs when their shapes change.
+ */
+import { isUnder, valueAt } from './paths';
+import { Json, JsonObject, SynthResource, SynthStack, isObject } from './synth-output';
+
+export interface TenantControlPlaneFacts {
+  readonly address: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly version?: string;
+  readonly dataStore?: string;
+  readonly dataStoreSchema?: string;
+  readonly dataStoreUsername?: string;
+  readonly konnectivity: boolean;
+  readonly preventDestroy: boolean;
+}
+
+export enum CaSource {
+  /** tls_private_key + tls_self_signed_cert at apply time. */
+  GENERATED = 'generated',
+  /** ca.crt / ca.key read with file() at apply time. */
+  FILES = 'files',
+  /** No pre-created CA Secret: Kamaji generates the CA itself. */
+  KAMAJI = 'kamaji',
+}
+
+export enum TokenDelivery {
+  SSM = 'ssm',
+  INLINE = 'inline',
+}
+
+const TCP_KIND = 'TenantControlPlane';
+
+function text(value: Json | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function resourcesOfType(stack: SynthStack, type: string): SynthResource[] {
+  return [...stack.resources.values()].filter((r) => r.type === type);
+}
+
+/** The TenantControlPlane manifests of a stack (one per control-plane stack in the product). */
+export function tenantControlPlanes(stack: SynthStack): TenantControlPlaneFacts[] {
+  return resourcesOfType(stack, 'kubernetes_manifest')
+    .filter((r) => valueAt(r.config, 'manifest.kind') === TCP_KIND)
+    .map((r) => ({
+      address: r.address,
+      name: text(valueAt(r.config, 'manifest.metadata.name')),
+      namespace: text(valueAt(r.config, 'manifest.metadata.namespace')),
+      version: text(valueAt(r.config, 'manifest.spec.kubernetes.version')),
+      dataStore: text(valueAt(r.config, 'manifest.spec.dataStore')),
+      dataStoreSchema: text(valueAt(r.config, 'manifest.spec.dataStoreSchema')),
+      dataStoreUsername: text(valueAt(r.config, 'manifest.spec.dataStoreUsername')),
+      // Kamaji addons are off unless present (DESIGN.md section 3).
+      konnectivity: isObject(valueAt(r.config, 'manifest.spec.addons.konnectivity')),
+      preventDestroy: valueAt(r.config, 'lifecycle.prevent_destroy') === true,
+    }));
+}
+
+/** Kamaji adopts a pre-created Secret named `<tcp>-ca` (DESIGN.md section 4). */
+export function caSecrets(stack: SynthStack): SynthResource[] {
+  return resourcesOfType(stack, 'kubernetes_secret_v1').filter((r) =>
+    text(valueAt(r.config, 'metadata.name'))?.endsWith('-ca'),
+  );
+}
+
+/** Resources whose change means a new CA: the Secret and the tls resources that produce it. */
+export function isCaResource(r: SynthResource): boolean {
+  if (r.type === 'tls_private_key' || r.type === 'tls_self_signed_cert') return true;
+  return r.type === 'kubernetes_secret_v1' && (text(valueAt(r.config, 'metadata.name'))?.endsWith('-ca') ?? false);
+}
+
+/** Whether a changed attribute of a CA resource changes the CA (the Secret's labels would not). */
+export function changesCa(r: SynthResource, path: string): boolean {
+  if (r.type !== 'kubernetes_secret_v1') return true;
+  return ['data', 'binary_data', 'metadata.name', 'metadata.namespace', 'type'].some((p) => isUnder(path, p));
+}
+
+export function caSource(stack: SynthStack): CaSource {
+  if (resourcesOfType(stack, 'tls_self_signed_cert').length > 0) return CaSource.GENERATED;
+  const secrets = caSecrets(stack);
+  if (secrets.length === 0) return CaSource.KAMAJI;
+  return secrets.some((s) => JSON.stringify(s.config.data ?? null).includes('${file('))
+    ? CaSource.FILES
+    : CaSource.GENERATED;
+}
+
+/** SSM delivery writes the token to a SecureString parameter; inline delivery has none. */
+export function tokenDelivery(stack: SynthStack): TokenDelivery {
+  const ssm = resourcesOfType(stack, 'aws_ssm_parameter').some((p) => p.config.type === 'SecureString');
+  return ssm ? TokenDelivery.SSM : TokenDelivery.INLINE;
+}
+
+/** The ASG tag that states the pool's kubelet version, preferred over reading user data. */
+export const KUBERNETES_VERSION_TAG = 'kamaji.clastix.io/kubernetes-version';
+
+/**
+ * The kubelet version a nodes stack installs: from the ASG tag when present, else from the launch
+ * templates' user data. Undefined when unknown or ambiguous (no flag is better than a wrong one).
+ */
+export function kubeletVersion(stack: SynthStack): string | undefined {
+  const tagged = new Set<string>();
+  for (const asg of resourcesOfType(stack, 'aws_autoscaling_group')) {
+    for (const tag of asgTags(asg.config)) if (tag.key === KUBERNETES_VERSION_TAG && tag.value) tagged.add(tag.value);
+  }
+  if (tagged.size > 0) return tagged.size === 1 ? [...tagged][0] : undefined;
+  const found = new Set<string>();
+  for (const lt of resourcesOfType(stack, 'aws_launch_template')) {
+    const v = versionInUserData(withLocals(stack, text(lt.config.user_data) ?? ''));
+    if (v) found.add(v);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
+/** The text plus the values of the `local.<name>` it references (AwsWorkerPool keeps user data in a local). */
+function withLocals(stack: SynthStack, value: string): string {
+  const referenced = [...value.matchAll(/\blocal\.([A-Za-z0-9_-]+)/g)].map((m) => text(stack.locals[m[1]]) ?? '');
+  return [value, ...referenced].join('\n');
+}
+
+function asgTags(config: JsonObject): { key?: string; value?: string }[] {
+  const tags = config.tag;
+  if (!Array.isArray(tags)) return [];
+  return tags.filter(isObject).map((t) => ({ key: text(t.key), value: text(t.value) }));
+}
+
+const KEYED_VERSION =
+  /(?:KUBERNETES_VERSION|K8S_VERSION|kubernetes[_-]?version|kubernetesVersion)["']?\s*[:=]\s*["']?v?(1\.\d{1,2}\.\d{1,3})\b/gi;
+const ANY_VERSION = /(?<![\w.])v(1\.\d{1,2}\.\d{1,3})(?![\w.])/g;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * A `v1.NN.N` version in user data: a keyed assignment (`KUBERNETES_VERSION=v1.35.3`, `K8S_VERSION='1.35.3'`,
+ * `kubernetesVersion: v1.35.3`) wins; otherwise the one distinct `v1.NN.N` in the text. Plain base64
+ * user data is decoded first; text inside `${base64encode(...)}`/`${base64gzip(...)}` is read as is.
+ */
+export function versionInUserData(userData: string): string | undefined {
+  let textToScan = userData;
+  const compact = userData.replace(/\s+/g, '');
+  if (compact.length >= 16 && BASE64.test(compact)) textToScan = Buffer.from(compact, 'base64').toString('utf8');
+  const distinct = (re: RegExp) => new Set([...textToScan.matchAll(re)].map((m) => `v${m[1]}`));
+  const keyed = distinct(KEYED_VERSION);
+  if (keyed.size > 0) return keyed.size === 1 ? [...keyed][0] : undefined;
+  const any = distinct(ANY_VERSION);
+  return any.size === 1 ? [...any][0] : undefined;
+}

@@ -1,0 +1,90 @@
+/**
+ * The review as Markdown for a pull-request comment: summary table, risk flags, the stage graph
+ * (```mermaid, which GitHub renders), then the changes per tenant and stack.
+ */
+import { AttributeChange, ResourceAction, ResourceChange, StackDiff, StackStatus } from './diff';
+import { Review } from './review';
+import { stageLabel } from './stages';
+
+/** Marks the comment so a workflow can find and update it instead of adding a new one. */
+export const REVIEW_MARKER = '<!-- cdktf-kamaji-review -->';
+
+const SYMBOL: Record<ResourceAction, string> = {
+  [ResourceAction.CREATE]: '+',
+  [ResourceAction.UPDATE]: '~',
+  [ResourceAction.REPLACE]: '-/+',
+  [ResourceAction.DELETE]: '-',
+};
+
+/** Inline code whose fence cannot clash with backticks inside the text. */
+export function code(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text.replace(/\r?\n/g, ' ')}${pad}${fence}`;
+}
+
+/** Plain text safe in a Markdown line or table cell. */
+function plain(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/([\\`*_[\]<|#])/g, '\\$1');
+}
+
+export function renderMarkdown(r: Review): string {
+  const out: string[] = [REVIEW_MARKER, '## Kamaji infrastructure review', ''];
+  out.push(...summaryTable(r), '');
+  out.push('### Risk flags', '');
+  if (r.flags.length === 0) out.push('No risk flags.');
+  for (const f of r.flags) {
+    const who = f.tenant !== undefined ? `tenant ${code(f.tenant)}` : code(f.stack);
+    out.push(`- **${f.kind}** (${who}): ${plain(f.reason)}`);
+  }
+  out.push('', '### Stage graph', '', '```mermaid', r.graph, '```', '');
+
+  const changed = r.stacks.filter((s) => s.status !== StackStatus.UNCHANGED);
+  const groups = new Map<string, StackDiff[]>();
+  for (const s of changed) {
+    const title =
+      s.tenant !== undefined ? `Tenant ${code(s.tenant)}` : s.stage === 'other' ? 'Other stacks' : `Stage ${s.stage}`;
+    groups.set(title, [...(groups.get(title) ?? []), s]);
+  }
+  for (const [title, stacks] of groups) {
+    out.push(`### ${title}`, '');
+    for (const s of stacks) out.push(...stackSection(s));
+  }
+  const unchanged = r.stacks.filter((s) => s.status === StackStatus.UNCHANGED).map((s) => code(s.id));
+  if (changed.length === 0) out.push('No stack changes.', '');
+  if (unchanged.length > 0) out.push(`Unchanged stacks: ${unchanged.join(', ')}.`, '');
+  return out.join('\n');
+}
+
+function summaryTable(r: Review): string[] {
+  const { tenants, stacks, resources } = r.summary;
+  const names = (list: string[]) => (list.length ? ` (${list.map(code).join(', ')})` : '');
+  return [
+    '| | added | changed | removed |',
+    '|---|---:|---:|---:|',
+    `| tenants | ${tenants.added.length}${names(tenants.added)} | ${tenants.changed.length}${names(tenants.changed)} | ${tenants.removed.length}${names(tenants.removed)} |`,
+    `| stacks | ${stacks.added} | ${stacks.changed} | ${stacks.removed} |`,
+    `| resources | +${resources.added} | ~${resources.changed}${resources.replaced ? ` (${resources.replaced} replaced)` : ''} | -${resources.removed} |`,
+  ];
+}
+
+function stackSection(s: StackDiff): string[] {
+  const out = [`#### ${code(s.id)} (${stageLabel(s.stage)}): ${s.status}`, ''];
+  if (s.resources.length === 0) return [...out, 'No resources.', ''];
+  for (const c of s.resources) out.push(...resourceLines(c));
+  out.push('');
+  return out;
+}
+
+function resourceLines(c: ResourceChange): string[] {
+  const lines = [`- ${code(SYMBOL[c.action])} ${code(c.address)} ${c.action}`];
+  for (const a of c.attributes) lines.push(`  - ${attributeLine(a)}`);
+  return lines;
+}
+
+function attributeLine(a: AttributeChange): string {
+  const value = (v: string | undefined) => (v === undefined ? '(unset)' : code(v));
+  const note = a.reason ? ` **${a.effect === 'replace' ? 'forces replacement' : 'refused'}**: ${plain(a.reason)}` : '';
+  return `${code(a.path)}: ${value(a.before)} -> ${value(a.after)}${note}`;
+}

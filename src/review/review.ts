@@ -1,0 +1,96 @@
+/**
+ * The review of a change: base and head synth outputs in, per-stack resource changes, risk flags, a
+ * summary and the stage graph out. Everything is sorted, so the same inputs give the same bytes.
+ */
+import { ResourceAction, StackDiff, StackStatus, diffStack } from './diff';
+import { RiskFlag, riskFlags } from './flags';
+import { GraphNode, renderMermaid } from './mermaid';
+import { compareStacks } from './stages';
+import { SynthOutput, compareText } from './synth-output';
+
+export interface Counts {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
+}
+
+export interface ResourceCounts extends Counts {
+  /** Of `changed`, how many are replaced. */
+  readonly replaced: number;
+}
+
+export interface ReviewSummary {
+  readonly tenants: { readonly added: string[]; readonly changed: string[]; readonly removed: string[] };
+  readonly stacks: Counts & { readonly unchanged: number };
+  readonly resources: ResourceCounts;
+}
+
+export interface Review {
+  readonly summary: ReviewSummary;
+  readonly flags: readonly RiskFlag[];
+  /** Every stack of base or head, in report order (platform, datastores, tenants, others). */
+  readonly stacks: readonly StackDiff[];
+  /** Mermaid flowchart source (no fences). */
+  readonly graph: string;
+}
+
+export function review(base: SynthOutput, head: SynthOutput): Review {
+  const ids = [...new Set([...base.stacks.keys(), ...head.stacks.keys()])].sort(compareStacks);
+  const stacks = ids.map((id) => diffStack(id, base.stacks.get(id), head.stacks.get(id)));
+  const flags = riskFlags(base, head, stacks);
+  const graph = renderMermaid(graphNodes(base, head, stacks, flags));
+  return { summary: summarize(stacks), flags, stacks, graph };
+}
+
+function summarize(stacks: readonly StackDiff[]): ReviewSummary {
+  const count = (status: StackStatus) => stacks.filter((s) => s.status === status).length;
+  const changes = stacks.flatMap((s) => s.resources);
+  const actions = (...a: ResourceAction[]) => changes.filter((c) => a.includes(c.action)).length;
+  const tenantStatus = new Map<string, Set<StackStatus>>();
+  for (const s of stacks) {
+    if (s.tenant === undefined) continue;
+    tenantStatus.set(s.tenant, (tenantStatus.get(s.tenant) ?? new Set()).add(s.status));
+  }
+  const tenants = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
+  for (const [tenant, statuses] of [...tenantStatus].sort(([a], [b]) => compareText(a, b))) {
+    const all = (st: StackStatus) => [...statuses].every((x) => x === st);
+    if (all(StackStatus.ADDED)) tenants.added.push(tenant);
+    else if (all(StackStatus.REMOVED)) tenants.removed.push(tenant);
+    else if (!all(StackStatus.UNCHANGED)) tenants.changed.push(tenant);
+  }
+  return {
+    tenants,
+    stacks: {
+      added: count(StackStatus.ADDED),
+      changed: count(StackStatus.CHANGED),
+      removed: count(StackStatus.REMOVED),
+      unchanged: count(StackStatus.UNCHANGED),
+    },
+    resources: {
+      added: actions(ResourceAction.CREATE),
+      changed: actions(ResourceAction.UPDATE, ResourceAction.REPLACE),
+      removed: actions(ResourceAction.DELETE),
+      replaced: actions(ResourceAction.REPLACE),
+    },
+  };
+}
+
+function graphNodes(
+  base: SynthOutput,
+  head: SynthOutput,
+  stacks: readonly StackDiff[],
+  flags: readonly RiskFlag[],
+): GraphNode[] {
+  return stacks.map((s) => {
+    const n = (a: ResourceAction) => s.resources.filter((r) => r.action === a).length;
+    const replaced = n(ResourceAction.REPLACE);
+    const note = `+${n(ResourceAction.CREATE)} ~${n(ResourceAction.UPDATE) + replaced} -${n(ResourceAction.DELETE)}${replaced ? ` (${replaced} replaced)` : ''}`;
+    return {
+      id: s.id,
+      status: s.status,
+      dependencies: (head.stacks.get(s.id) ?? base.stacks.get(s.id))?.dependencies ?? [],
+      note,
+      risks: flags.filter((f) => f.stack === s.id).length,
+    };
+  });
+}
