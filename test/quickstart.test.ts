@@ -2,13 +2,42 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdktf';
 import { buildQuickstart } from '../examples/quickstart/app';
-import { synthApp, tempDir } from './support/synth';
+import { onlyResource, synthApp, tempDir } from './support/synth';
 
 describe('quickstart app', () => {
   test('platform stack snapshot', () => {
     const app = Testing.app();
     const { platform } = buildQuickstart(app);
     expect(Testing.synth(platform)).toMatchSnapshot();
+  });
+
+  test('control-plane stack snapshot', () => {
+    const app = Testing.app();
+    const { controlPlane } = buildQuickstart(app);
+    expect(Testing.synth(controlPlane)).toMatchSnapshot();
+  });
+
+  test('the demo tenant control plane comes after the platform, with its CA Secret first, waits and is protected', () => {
+    const { stacks, outdir } = synthApp(buildQuickstart);
+    const cp = stacks['tenant-demo-control-plane'];
+    const [secretId, secret] = Object.entries(cp.resource?.kubernetes_secret_v1 ?? {})[0];
+    expect(secret.metadata.name).toBe('demo-ca');
+    const tcp = onlyResource(cp, 'kubernetes_manifest');
+    expect(tcp.manifest.metadata.name).toBe('demo');
+    expect(tcp.depends_on).toContain(`kubernetes_secret_v1.${secretId}`);
+    expect(tcp.wait.fields['status.kubernetesResources.version.status']).toBe('Ready');
+    expect(tcp.lifecycle.prevent_destroy).toBe(true);
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.stacks['tenant-demo-control-plane'].dependencies).toEqual(['platform']);
+  });
+
+  test('no private key, token or kubeconfig content anywhere in the synthesized output', () => {
+    const { texts } = synthApp(buildQuickstart);
+    expect(Object.keys(texts)).toContain('tenant-demo-control-plane');
+    for (const text of Object.values(texts)) {
+      expect(text).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      expect(text).not.toMatch(/client-key-data|token-secret/);
+    }
   });
 
   test('two synths into two folders are byte-identical and hold no absolute path', () => {

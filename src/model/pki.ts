@@ -1,0 +1,200 @@
+/**
+ * Tenant CA rules: what Kamaji keeps as a pre-created `<tcp>-ca` Secret, and the kubeadm discovery hash.
+ *
+ * Facts (DESIGN.md section 4):
+ * - Kamaji keeps a pre-created CA Secret only when it is valid: one PEM certificate that stays valid
+ *   for more than 24 hours; otherwise it silently regenerates it. We ask for 30 days so a CA never
+ *   expires between two applies.
+ * - kubeadm's `caCertHashes` is `sha256:` + hex SHA-256 of the DER SubjectPublicKeyInfo of the CA
+ *   (kubeadm `pubkeypin.Hash`).
+ *
+ * node-forge parses RSA keys only, so a bring-your-own CA must be RSA (>= 2048 bits). Generated CAs
+ * (tls provider, apply time) may also be ECDSA P-256. node-forge types stay inside this module.
+ */
+import * as forge from 'node-forge';
+import { Problems } from './errors';
+
+/** A CA must stay valid this long after synth; Kamaji itself regenerates CAs within 24 h of expiry. */
+export const MIN_CA_REMAINING_DAYS = 30;
+export const MIN_RSA_BITS = 2048;
+/** kubeadm's CA common name (`kubeadm init phase certs ca`). */
+export const DEFAULT_CA_COMMON_NAME = 'kubernetes';
+/** kubeadm's CA validity (10 years). */
+export const DEFAULT_CA_DAYS = 3650;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The facts of a CA that passed {@link checkCa}. */
+export interface CaFacts {
+  readonly certificatePem: string;
+  /** `sha256:<hex>`, the value for kubeadm's `discovery.bootstrapToken.caCertHashes`. */
+  readonly discoveryHash: string;
+  readonly commonName: string;
+  readonly notAfter: Date;
+}
+
+/** Where the two inputs came from, for problem reports. */
+export interface CaFields {
+  readonly certificate: string;
+  readonly key: string;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+function pemBlocks(text: string): string[] {
+  return [...text.matchAll(PEM_BLOCK)].map((m) => m[1]);
+}
+
+/**
+ * Checks a bring-your-own CA: one PEM certificate that is a CA (basicConstraints CA, keyCertSign),
+ * an unencrypted RSA key of at least 2048 bits that matches it, valid now and for 30 more days.
+ * Reports every problem it can find; returns the CA's facts when there is none.
+ */
+export function checkCa(
+  certificatePem: string,
+  keyPem: string,
+  problems: Problems,
+  fields: CaFields = { certificate: 'certificateFile', key: 'keyFile' },
+  now: Date = new Date(),
+): CaFacts | undefined {
+  const before = problems.all.length;
+  const blocks = pemBlocks(certificatePem);
+  const certCount = blocks.filter((b) => b === 'CERTIFICATE').length;
+  if (certCount !== 1 || blocks.length !== 1) {
+    problems.add(
+      fields.certificate,
+      `${certCount} certificate(s), ${blocks.length - certCount} other PEM block(s)`,
+      'must hold exactly one PEM certificate and nothing else (Kamaji regenerates a CA Secret it cannot read)',
+    );
+    return undefined;
+  }
+  let cert: forge.pki.Certificate;
+  try {
+    cert = forge.pki.certificateFromPem(certificatePem);
+  } catch (e) {
+    problems.add(
+      fields.certificate,
+      (e as Error).message,
+      'must be a readable X.509 certificate with an RSA public key (node-forge reads RSA only)',
+    );
+    return undefined;
+  }
+
+  const constraints = cert.getExtension('basicConstraints') as { cA?: boolean } | null;
+  problems.check(
+    constraints?.cA === true,
+    fields.certificate,
+    `basicConstraints.cA=${constraints?.cA ?? '(absent)'}`,
+    'must be a CA certificate (basicConstraints CA:TRUE)',
+  );
+  const usage = cert.getExtension('keyUsage') as { keyCertSign?: boolean } | null;
+  problems.check(
+    usage === null || usage.keyCertSign === true,
+    fields.certificate,
+    'keyUsage without keyCertSign',
+    'must allow certificate signing (keyUsage keyCertSign)',
+  );
+  const publicKey = cert.publicKey as forge.pki.rsa.PublicKey;
+  const bits = publicKey.n.bitLength();
+  problems.check(
+    bits >= MIN_RSA_BITS,
+    fields.certificate,
+    `RSA ${bits} bits`,
+    `must use an RSA key of at least ${MIN_RSA_BITS} bits`,
+  );
+  const notAfter = cert.validity.notAfter;
+  const remainingDays = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
+  problems.check(
+    cert.validity.notBefore.getTime() <= now.getTime(),
+    fields.certificate,
+    `notBefore ${cert.validity.notBefore.toISOString()}`,
+    'must already be valid (notBefore in the past)',
+  );
+  problems.check(
+    remainingDays >= MIN_CA_REMAINING_DAYS,
+    fields.certificate,
+    `notAfter ${notAfter.toISOString()} (${remainingDays} day(s) left)`,
+    `must stay valid for at least ${MIN_CA_REMAINING_DAYS} more days (Kamaji silently replaces a CA close to expiry, and every node would have to be re-trusted)`,
+  );
+
+  if (/ENCRYPTED/.test(keyPem)) {
+    problems.add(fields.key, 'encrypted private key', 'must be an unencrypted PEM private key (Kamaji reads it as is)');
+  } else {
+    let key: forge.pki.rsa.PrivateKey | undefined;
+    try {
+      key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    } catch (e) {
+      problems.add(fields.key, (e as Error).message, 'must be a PEM RSA private key (PKCS#1 or PKCS#8)');
+    }
+    if (key) {
+      const matches = key.n.equals(publicKey.n) && key.e.equals(publicKey.e);
+      problems.check(matches, fields.key, 'a different key pair', `must be the private key of ${fields.certificate}`);
+    }
+  }
+  if (problems.all.length !== before) return undefined;
+  return {
+    certificatePem,
+    discoveryHash: discoveryHashOf(cert),
+    commonName: String(cert.subject.getField('CN')?.value ?? ''),
+    notAfter,
+  };
+}
+
+function discoveryHashOf(cert: forge.pki.Certificate): string {
+  const spki = forge.asn1.toDer(forge.pki.publicKeyToAsn1(cert.publicKey)).getBytes();
+  return `sha256:${forge.md.sha256.create().update(spki).digest().toHex()}`;
+}
+
+/** The kubeadm discovery hash of a PEM CA certificate (RSA). */
+export function discoveryHash(certificatePem: string): string {
+  return discoveryHashOf(forge.pki.certificateFromPem(certificatePem));
+}
+
+/** Options of {@link generateCa}. */
+export interface GenerateCaOptions {
+  readonly commonName?: string;
+  readonly days?: number;
+  readonly now?: Date;
+}
+
+/** A new self-signed RSA 2048 CA, like `kubeadm init phase certs ca`, as PEM. */
+export function generateCa(options: GenerateCaOptions = {}): { certificatePem: string; keyPem: string } {
+  const now = options.now ?? new Date();
+  const days = options.days ?? DEFAULT_CA_DAYS;
+  const keys = forge.pki.rsa.generateKeyPair({ bits: MIN_RSA_BITS, e: 0x10001 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  // A positive 128-bit serial (RFC 5280 allows up to 20 octets; the leading 0x01 keeps it positive).
+  cert.serialNumber = '01' + forge.util.bytesToHex(forge.random.getBytesSync(15));
+  // Backdated a little so a node whose clock lags does not see a not-yet-valid CA.
+  cert.validity.notBefore = new Date(now.getTime() - 5 * 60 * 1000);
+  cert.validity.notAfter = new Date(now.getTime() + days * DAY_MS);
+  const subject = [{ name: 'commonName', value: options.commonName ?? DEFAULT_CA_COMMON_NAME }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { certificatePem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
+/** Rules of the `pki init` options, shared by the CLI and its tests. */
+export function validateCaOptions(options: GenerateCaOptions, problems: Problems): void {
+  const days = options.days ?? DEFAULT_CA_DAYS;
+  problems.check(
+    Number.isInteger(days) && days > MIN_CA_REMAINING_DAYS && days <= 36500,
+    'days',
+    options.days,
+    `must be a whole number of days above ${MIN_CA_REMAINING_DAYS} and at most 36500`,
+  );
+  const cn = options.commonName ?? DEFAULT_CA_COMMON_NAME;
+  problems.check(
+    cn.length > 0 && cn.length <= 64,
+    'cn',
+    options.commonName,
+    'must be 1 to 64 characters (X.509 ub-common-name)',
+  );
+}

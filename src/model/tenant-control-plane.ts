@@ -1,0 +1,740 @@
+/**
+ * A tenant's Kamaji control plane as data: the defaulted spec, its rules and the
+ * `TenantControlPlane` (`kamaji.clastix.io/v1alpha1`) manifest.
+ *
+ * Facts (DESIGN.md section 3, checked against the CRD in ../shared/reference/kamaji/crds/):
+ * - Kamaji's defaulting webhook fills dataStore, dataStoreSchema, dataStoreUsername, replicas,
+ *   serviceCidrs, podCidrs and dnsServiceIPs. We set every one of them, or each plan shows drift.
+ * - Addons are off unless present. Konnectivity is on by default: workers on AWS cannot be reached
+ *   from the management cluster, and without it `kubectl logs/exec` and webhooks fail.
+ * - The kubelet uses the systemd cgroup driver (containerd `SystemdCgroup = true`); the CRD's
+ *   `cgroupfs` field is deprecated, so a JSON patch sets it. `add` sets or replaces; `replace` fails
+ *   when the field is absent from the generated config.
+ * - Kamaji issue #1062: Kamaji renders `kubelet-config` from its own (1.35+) defaults, and kubelets
+ *   older than 1.35 refuse the unknown fields `crashLoopBackOff` and
+ *   `imagePullCredentialsVerificationPolicy`. An `add` followed by a `remove` deletes a field whether
+ *   or not it is there (a bare `remove` of an absent path fails the whole patch).
+ * - CEL rules of the CRD checked here: ingress and gateway are exclusive, loadBalancerSourceRanges,
+ *   loadBalancerClass and allocateLoadBalancerNodePorts only with a LoadBalancer Service, CIDR lists,
+ *   advertise address is an IP, konnectivity agent replicas vs mode; plus the DNS-1035 name.
+ */
+import { Problems } from './errors';
+import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from './names';
+import { DEFAULT_DATASTORE_NAME } from './platform';
+import { checkVersion, formatVersion, KubernetesVersion, parseVersion, skewProblem, upgradeProblem } from './versions';
+
+export const TCP_API_VERSION = 'kamaji.clastix.io/v1alpha1';
+export const TCP_KIND = 'TenantControlPlane';
+export const DEFAULT_TENANT_NAMESPACE = 'default';
+export const DEFAULT_REPLICAS = 2;
+export const DEFAULT_API_PORT = 6443;
+export const DEFAULT_KONNECTIVITY_PORT = 8132;
+export const DEFAULT_POD_CIDR = '10.244.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+/** The kubelet version from which the #1062 workaround is not needed. */
+export const KUBELET_CONFIG_FIELDS_MINOR = 35;
+/** The CRD's default admission controllers (`spec.kubernetes.admissionControllers`). */
+export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
+  'CertificateApproval',
+  'CertificateSigning',
+  'CertificateSubjectRestriction',
+  'DefaultIngressClass',
+  'DefaultStorageClass',
+  'DefaultTolerationSeconds',
+  'LimitRanger',
+  'MutatingAdmissionWebhook',
+  'NamespaceLifecycle',
+  'PersistentVolumeClaimResize',
+  'Priority',
+  'ResourceQuota',
+  'RuntimeClass',
+  'ServiceAccount',
+  'StorageObjectInUseProtection',
+  'TaintNodesByCondition',
+  'ValidatingAdmissionWebhook',
+];
+/** The CRD's enum of admission controllers. */
+export const KNOWN_ADMISSION_CONTROLLERS: readonly string[] = [
+  ...DEFAULT_ADMISSION_CONTROLLERS,
+  'AlwaysAdmit',
+  'AlwaysDeny',
+  'AlwaysPullImages',
+  'DenyEscalatingExec',
+  'DenyExecOnPrivileged',
+  'DenyServiceExternalIPs',
+  'EventRateLimit',
+  'ExtendedResourceToleration',
+  'ImagePolicyWebhook',
+  'LimitPodHardAntiAffinityTopology',
+  'NamespaceAutoProvision',
+  'NamespaceExists',
+  'NodeRestriction',
+  'OwnerReferencesPermissionEnforcement',
+  'PersistentVolumeLabel',
+  'PodNodeSelector',
+  'PodSecurity',
+  'PodSecurityPolicy',
+  'PodTolerationRestriction',
+  'SecurityContextDeny',
+].sort();
+
+/** How the tenant API server is reached from outside the management cluster. */
+export enum ControlPlaneExposure {
+  /** A `LoadBalancer` Service (default). On AWS, pin an IP with {@link awsNlbServiceAnnotations}. */
+  LOAD_BALANCER = 'LoadBalancer',
+  /** A `NodePort` Service on the management cluster's nodes. */
+  NODE_PORT = 'NodePort',
+  /** A `ClusterIP` Service behind an Ingress (TLS passthrough); needs `ingressHostname`. */
+  INGRESS = 'Ingress',
+}
+
+/** Requests and limits of one control-plane container (Kubernetes quantities such as `250m`, `512Mi`). */
+export interface ComponentResources {
+  /** @default - none */
+  readonly cpuRequest?: string;
+  /** @default - none */
+  readonly memoryRequest?: string;
+  /** @default - none */
+  readonly cpuLimit?: string;
+  /** @default - none */
+  readonly memoryLimit?: string;
+}
+
+/** One RFC 6902 operation on Kamaji's generated kubelet configuration. */
+export interface KubeletConfigPatch {
+  readonly op: string;
+  readonly path: string;
+  readonly value?: unknown;
+}
+
+/** What a user may say about a tenant control plane; everything but name and version is optional. */
+export interface TenantControlPlaneInput {
+  name: string;
+  namespace?: string;
+  kubernetesVersion: string;
+  oldestKubeletVersion?: string;
+  dataStore?: string;
+  dataStoreSchema?: string;
+  dataStoreUsername?: string;
+  replicas?: number;
+  exposure?: ControlPlaneExposure;
+  address?: string;
+  port?: number;
+  certSans?: string[];
+  loadBalancerSourceRanges?: string[];
+  loadBalancerClass?: string;
+  serviceAnnotations?: Record<string, string>;
+  serviceLabels?: Record<string, string>;
+  ingressHostname?: string;
+  ingressClassName?: string;
+  ingressAnnotations?: Record<string, string>;
+  podCidr?: string;
+  serviceCidr?: string;
+  dnsServiceIp?: string;
+  clusterDomain?: string;
+  coreDns?: boolean;
+  kubeProxy?: boolean;
+  konnectivity?: boolean;
+  konnectivityPort?: number;
+  apiServerResources?: ComponentResources;
+  controllerManagerResources?: ComponentResources;
+  schedulerResources?: ComponentResources;
+  apiServerExtraArgs?: string[];
+  controllerManagerExtraArgs?: string[];
+  schedulerExtraArgs?: string[];
+  admissionControllers?: string[];
+}
+
+/** A tenant control plane with every default applied. */
+export interface TenantControlPlaneSpec {
+  readonly name: string;
+  readonly namespace: string;
+  /** `v1.MINOR.PATCH` when the input parses, else the input as given (validation reports it). */
+  readonly kubernetesVersion: string;
+  readonly oldestKubeletVersion: string;
+  readonly dataStore: string;
+  readonly dataStoreSchema: string;
+  readonly dataStoreUsername: string;
+  readonly replicas: number;
+  readonly exposure: ControlPlaneExposure;
+  readonly address?: string;
+  readonly port: number;
+  readonly certSans: readonly string[];
+  readonly loadBalancerSourceRanges: readonly string[];
+  readonly loadBalancerClass?: string;
+  readonly serviceAnnotations: Readonly<Record<string, string>>;
+  readonly serviceLabels: Readonly<Record<string, string>>;
+  readonly ingressHostname?: string;
+  readonly ingressClassName?: string;
+  readonly ingressAnnotations: Readonly<Record<string, string>>;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly dnsServiceIp: string;
+  readonly clusterDomain: string;
+  readonly coreDns: boolean;
+  readonly kubeProxy: boolean;
+  readonly konnectivity: boolean;
+  readonly konnectivityPort: number;
+  readonly resources: {
+    readonly apiServer?: ComponentResources;
+    readonly controllerManager?: ComponentResources;
+    readonly scheduler?: ComponentResources;
+  };
+  readonly extraArgs: {
+    readonly apiServer: readonly string[];
+    readonly controllerManager: readonly string[];
+    readonly scheduler: readonly string[];
+  };
+  readonly admissionControllers: readonly string[];
+}
+
+/**
+ * The database name / key prefix and user Kamaji would derive from namespace and name. Both are
+ * immutable once created, so we fix them at creation; `_` keeps them valid SQL identifiers.
+ */
+export function defaultDataStoreIdentity(namespace: string, name: string): string {
+  return `${namespace}_${name}`.replace(/-/g, '_');
+}
+
+export function tenantControlPlaneSpec(input: TenantControlPlaneInput): TenantControlPlaneSpec {
+  const namespace = input.namespace ?? DEFAULT_TENANT_NAMESPACE;
+  const parsed = parseVersion(input.kubernetesVersion);
+  const kubernetesVersion = parsed ? formatVersion(parsed) : input.kubernetesVersion;
+  const oldest = input.oldestKubeletVersion ?? kubernetesVersion;
+  const oldestParsed = parseVersion(oldest);
+  const serviceCidr = input.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+  const identity = defaultDataStoreIdentity(namespace, input.name);
+  return {
+    name: input.name,
+    namespace,
+    kubernetesVersion,
+    oldestKubeletVersion: oldestParsed ? formatVersion(oldestParsed) : oldest,
+    dataStore: input.dataStore ?? DEFAULT_DATASTORE_NAME,
+    dataStoreSchema: input.dataStoreSchema ?? identity,
+    dataStoreUsername: input.dataStoreUsername ?? identity,
+    replicas: input.replicas ?? DEFAULT_REPLICAS,
+    exposure: input.exposure ?? ControlPlaneExposure.LOAD_BALANCER,
+    address: input.address,
+    port: input.port ?? DEFAULT_API_PORT,
+    certSans: input.certSans ?? [],
+    loadBalancerSourceRanges: input.loadBalancerSourceRanges ?? [],
+    loadBalancerClass: input.loadBalancerClass,
+    serviceAnnotations: input.serviceAnnotations ?? {},
+    serviceLabels: input.serviceLabels ?? {},
+    ingressHostname: input.ingressHostname,
+    ingressClassName: input.ingressClassName,
+    ingressAnnotations: input.ingressAnnotations ?? {},
+    podCidr: input.podCidr ?? DEFAULT_POD_CIDR,
+    serviceCidr,
+    dnsServiceIp: input.dnsServiceIp ?? dnsServiceIpOf(serviceCidr) ?? '',
+    clusterDomain: input.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+    coreDns: input.coreDns ?? true,
+    kubeProxy: input.kubeProxy ?? true,
+    konnectivity: input.konnectivity ?? true,
+    konnectivityPort: input.konnectivityPort ?? DEFAULT_KONNECTIVITY_PORT,
+    resources: {
+      apiServer: input.apiServerResources,
+      controllerManager: input.controllerManagerResources,
+      scheduler: input.schedulerResources,
+    },
+    extraArgs: {
+      apiServer: input.apiServerExtraArgs ?? [],
+      controllerManager: input.controllerManagerExtraArgs ?? [],
+      scheduler: input.schedulerExtraArgs ?? [],
+    },
+    admissionControllers: input.admissionControllers ?? [...DEFAULT_ADMISSION_CONTROLLERS],
+  };
+}
+
+// ---- IP and CIDR arithmetic (IPv4 and IPv6, as bigint) ----
+
+interface Ip {
+  readonly family: 4 | 6;
+  readonly value: bigint;
+}
+
+interface Cidr {
+  readonly network: Ip;
+  readonly prefix: number;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function parseIp(text: unknown): Ip | undefined {
+  if (typeof text !== 'string') return undefined;
+  if (IPV4.test(text)) {
+    return { family: 4, value: text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(part), 0n) };
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(text) || text.split('::').length > 2) return undefined;
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string | undefined) => (s ? s.split(':') : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const missing = 8 - h.length - t.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+  const all = [...h, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...t];
+  if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return { family: 6, value: all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+}
+
+function bitsOf(ip: Ip): number {
+  return ip.family === 4 ? 32 : 128;
+}
+
+/** Parses `a.b.c.d/n` or `x::/n`; `strict` also requires no host bits (Kubernetes' CIDR rule). */
+function parseCidr(text: unknown): Cidr | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const network = parseIp(m[1]);
+  const prefix = Number(m[2]);
+  if (!network || prefix > bitsOf(network)) return undefined;
+  return { network, prefix };
+}
+
+function hostMask(c: Cidr): bigint {
+  return (1n << BigInt(bitsOf(c.network) - c.prefix)) - 1n;
+}
+
+function contains(c: Cidr, ip: Ip): boolean {
+  return c.network.family === ip.family && (ip.value & ~hostMask(c)) === (c.network.value & ~hostMask(c));
+}
+
+function overlaps(a: Cidr, b: Cidr): boolean {
+  return contains(a, b.network) || contains(b, a.network);
+}
+
+function formatIp(ip: Ip): string {
+  if (ip.family === 4) {
+    return [24n, 16n, 8n, 0n].map((s) => ((ip.value >> s) & 255n).toString()).join('.');
+  }
+  const groups = [];
+  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // RFC 5952: the longest run of zero groups (two or more) becomes "::".
+  let best = { start: -1, len: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
+    i = j;
+  }
+  if (best.start < 0) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
+}
+
+/** Kamaji's rule for the cluster DNS Service IP: the Service CIDR's network address + 10. */
+export function dnsServiceIpOf(serviceCidr: string): string | undefined {
+  const c = parseCidr(serviceCidr);
+  if (!c || c.network.value & hostMask(c)) return undefined;
+  return formatIp({ family: c.network.family, value: c.network.value + 10n });
+}
+
+// ---- validation ----
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+// Kubernetes resource quantity (apimachinery resource.Quantity).
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const CIDR_RULE = 'must be a CIDR such as "10.96.0.0/16" with no host bits set';
+
+function isHost(value: string): boolean {
+  return parseIp(value) !== undefined || (value.length <= 253 && DNS1123_SUBDOMAIN.test(value));
+}
+
+function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= 65535;
+}
+
+function checkStrictCidr(problems: Problems, field: string, value: string): Cidr | undefined {
+  const c = parseCidr(value);
+  const ok = c !== undefined && (c.network.value & hostMask(c)) === 0n;
+  return problems.check(ok, field, value, CIDR_RULE) ? c : undefined;
+}
+
+function checkKeys(problems: Problems, field: string, map: Readonly<Record<string, string>>): void {
+  for (const [key, value] of Object.entries(map)) {
+    problems.check(
+      LABEL_KEY.test(key),
+      `${field}["${key}"]`,
+      key,
+      'must be a Kubernetes annotation/label key: [prefix/]name, name of 1-63 characters from [A-Za-z0-9-_.]',
+    );
+    problems.check(typeof value === 'string', `${field}["${key}"]`, value, 'must be a string');
+  }
+}
+
+/** Checks a spec against Kamaji's rules (schema, CEL, webhook) and ours; reports every problem. */
+export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problems: Problems): void {
+  problems.check(isDns1035Label(spec.name), 'name', spec.name, DNS1035_LABEL_RULE);
+  problems.check(isDns1123Label(spec.namespace), 'namespace', spec.namespace, DNS1123_LABEL_RULE);
+
+  const version = checkVersion(problems, 'kubernetesVersion', spec.kubernetesVersion);
+  // Unset, the oldest kubelet is the control plane's version: report a bad version once.
+  const oldest =
+    spec.oldestKubeletVersion === spec.kubernetesVersion
+      ? version
+      : checkVersion(problems, 'oldestKubeletVersion', spec.oldestKubeletVersion);
+  if (version && oldest) {
+    const skew = skewProblem(version, oldest);
+    problems.check(skew === undefined, 'oldestKubeletVersion', spec.oldestKubeletVersion, skew ?? '');
+  }
+
+  problems.check(
+    spec.dataStore.length > 0 && spec.dataStore.length <= 253 && DNS1123_SUBDOMAIN.test(spec.dataStore),
+    'dataStore',
+    spec.dataStore,
+    'must name a DataStore (a DNS-1123 subdomain)',
+  );
+  for (const field of ['dataStoreSchema', 'dataStoreUsername'] as const) {
+    problems.check(
+      SQL_IDENTIFIER.test(spec[field]),
+      field,
+      spec[field],
+      'must be 1-63 characters from [A-Za-z0-9_], not starting with a digit (a database name / user for SQL DataStores); it can never change',
+    );
+  }
+  problems.check(
+    Number.isInteger(spec.replicas) && spec.replicas >= 1 && spec.replicas <= 10,
+    'replicas',
+    spec.replicas,
+    'must be a whole number from 1 to 10',
+  );
+
+  const exposures = Object.values(ControlPlaneExposure) as string[];
+  problems.check(
+    exposures.includes(spec.exposure),
+    'exposure',
+    spec.exposure,
+    `must be one of ${exposures.join(', ')}`,
+  );
+  const isLoadBalancer = spec.exposure === ControlPlaneExposure.LOAD_BALANCER;
+  if (spec.address !== undefined) {
+    problems.check(isHost(spec.address), 'address', spec.address, 'must be an IP address or a DNS name');
+  }
+  problems.check(isPort(spec.port), 'port', spec.port, 'must be a port number from 1 to 65535');
+  spec.certSans.forEach((san, i) =>
+    problems.check(isHost(san), `certSans[${i}]`, san, 'must be an IP address or a DNS name'),
+  );
+  // CEL: "LoadBalancer source ranges are supported only with LoadBalancer service type".
+  if (spec.loadBalancerSourceRanges.length > 0 && !isLoadBalancer) {
+    problems.add(
+      'loadBalancerSourceRanges',
+      spec.loadBalancerSourceRanges,
+      'is supported only with the LoadBalancer exposure (CRD rule)',
+    );
+  }
+  problems.check(
+    spec.loadBalancerSourceRanges.length <= 16,
+    'loadBalancerSourceRanges',
+    spec.loadBalancerSourceRanges.length,
+    'may hold at most 16 entries (CRD maxItems)',
+  );
+  spec.loadBalancerSourceRanges.forEach((r, i) =>
+    problems.check(parseCidr(r) !== undefined, `loadBalancerSourceRanges[${i}]`, r, 'must be a CIDR (CRD rule)'),
+  );
+  if (spec.loadBalancerClass !== undefined) {
+    problems.check(
+      isLoadBalancer,
+      'loadBalancerClass',
+      spec.loadBalancerClass,
+      'is supported only with the LoadBalancer exposure (CRD rule)',
+    );
+    problems.check(spec.loadBalancerClass.length > 0, 'loadBalancerClass', spec.loadBalancerClass, 'must not be empty');
+  }
+  checkKeys(problems, 'serviceAnnotations', spec.serviceAnnotations);
+  checkKeys(problems, 'serviceLabels', spec.serviceLabels);
+  checkKeys(problems, 'ingressAnnotations', spec.ingressAnnotations);
+  if (spec.exposure === ControlPlaneExposure.INGRESS) {
+    problems.check(
+      spec.ingressHostname !== undefined && DNS1123_SUBDOMAIN.test(spec.ingressHostname),
+      'ingressHostname',
+      spec.ingressHostname,
+      'is required with the Ingress exposure: the DNS name clients use (a DNS-1123 subdomain)',
+    );
+  } else {
+    for (const field of ['ingressHostname', 'ingressClassName'] as const) {
+      problems.check(spec[field] === undefined, field, spec[field], 'is only used with the Ingress exposure');
+    }
+    problems.check(
+      Object.keys(spec.ingressAnnotations).length === 0,
+      'ingressAnnotations',
+      spec.ingressAnnotations,
+      'is only used with the Ingress exposure',
+    );
+  }
+
+  const pod = checkStrictCidr(problems, 'podCidr', spec.podCidr);
+  const service = checkStrictCidr(problems, 'serviceCidr', spec.serviceCidr);
+  if (pod && service) {
+    problems.check(
+      !overlaps(pod, service),
+      'serviceCidr',
+      spec.serviceCidr,
+      `must not overlap podCidr ${spec.podCidr}`,
+    );
+  }
+  const dns = parseIp(spec.dnsServiceIp);
+  if (problems.check(dns !== undefined, 'dnsServiceIp', spec.dnsServiceIp, 'must be an IP address') && service) {
+    problems.check(
+      contains(service, dns!),
+      'dnsServiceIp',
+      spec.dnsServiceIp,
+      `must lie inside serviceCidr ${spec.serviceCidr}`,
+    );
+  }
+  // CRD pattern `.*\..*`.
+  problems.check(
+    /\./.test(spec.clusterDomain) && DNS1123_SUBDOMAIN.test(spec.clusterDomain),
+    'clusterDomain',
+    spec.clusterDomain,
+    'must be a DNS name with at least one dot, such as "cluster.local"; it can never change',
+  );
+  if (spec.konnectivity) {
+    problems.check(
+      isPort(spec.konnectivityPort) && spec.konnectivityPort !== spec.port,
+      'konnectivityPort',
+      spec.konnectivityPort,
+      'must be a port number from 1 to 65535, different from the API server port',
+    );
+  }
+
+  for (const component of ['apiServer', 'controllerManager', 'scheduler'] as const) {
+    const r = spec.resources[component];
+    for (const key of ['cpuRequest', 'memoryRequest', 'cpuLimit', 'memoryLimit'] as const) {
+      const value = r?.[key];
+      if (value !== undefined) {
+        problems.check(
+          QUANTITY.test(value),
+          `${component}Resources.${key}`,
+          value,
+          'must be a Kubernetes quantity such as "250m", "1" or "512Mi"',
+        );
+      }
+    }
+    spec.extraArgs[component].forEach((arg, i) =>
+      problems.check(
+        /^--[a-z0-9-]+(=.*)?$/.test(arg),
+        `${component}ExtraArgs[${i}]`,
+        arg,
+        'must be a flag such as "--profiling=false"',
+      ),
+    );
+  }
+
+  const seen = new Set<string>();
+  spec.admissionControllers.forEach((name, i) => {
+    problems.check(
+      KNOWN_ADMISSION_CONTROLLERS.includes(name),
+      `admissionControllers[${i}]`,
+      name,
+      'must be an admission controller Kamaji knows (the CRD enum), such as "NodeRestriction"',
+    );
+    problems.check(!seen.has(name), `admissionControllers[${i}]`, name, 'must not repeat an entry');
+    seen.add(name);
+  });
+}
+
+// ---- rendering ----
+
+/** Whether the oldest kubelet needs the Kamaji #1062 workaround. */
+export function needsKubeletConfigWorkaround(spec: TenantControlPlaneSpec): boolean {
+  const oldest = parseVersion(spec.oldestKubeletVersion);
+  return oldest !== undefined && oldest.minor < KUBELET_CONFIG_FIELDS_MINOR;
+}
+
+/** The kubelet configuration patches: systemd cgroups, and the #1062 workaround when needed. */
+export function kubeletConfigPatches(spec: TenantControlPlaneSpec): KubeletConfigPatch[] {
+  const patches: KubeletConfigPatch[] = [{ op: 'add', path: '/cgroupDriver', value: 'systemd' }];
+  if (needsKubeletConfigWorkaround(spec)) {
+    // add-then-remove: removes the field whether or not Kamaji's generated config has it.
+    patches.push(
+      { op: 'add', path: '/crashLoopBackOff', value: {} },
+      { op: 'remove', path: '/crashLoopBackOff' },
+      { op: 'add', path: '/imagePullCredentialsVerificationPolicy', value: 'NeverVerify' },
+      { op: 'remove', path: '/imagePullCredentialsVerificationPolicy' },
+    );
+  }
+  return patches;
+}
+
+function renderResources(r: ComponentResources | undefined): Record<string, unknown> | undefined {
+  if (!r) return undefined;
+  const pick = (cpu?: string, memory?: string) => {
+    const out: Record<string, string> = {};
+    if (cpu !== undefined) out.cpu = cpu;
+    if (memory !== undefined) out.memory = memory;
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  return compact({ requests: pick(r.cpuRequest, r.memoryRequest), limits: pick(r.cpuLimit, r.memoryLimit) });
+}
+
+/** Drops undefined values and empty objects/arrays, so the manifest only holds what is set. */
+function compact(o: Record<string, unknown>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function metadataOf(annotations: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>> = {}) {
+  return compact({ annotations: compact({ ...annotations }), labels: compact({ ...labels }) });
+}
+
+/** The `TenantControlPlane` manifest, with keys in a fixed order (deterministic synth). */
+export function renderTenantControlPlane(spec: TenantControlPlaneSpec): Record<string, unknown> {
+  const ingress = spec.exposure === ControlPlaneExposure.INGRESS;
+  const serviceType = ingress ? 'ClusterIP' : spec.exposure;
+  const addons: Record<string, unknown> = {};
+  if (spec.coreDns) addons.coreDNS = {};
+  if (spec.konnectivity) addons.konnectivity = { server: { port: spec.konnectivityPort } };
+  if (spec.kubeProxy) addons.kubeProxy = {};
+  return {
+    apiVersion: TCP_API_VERSION,
+    kind: TCP_KIND,
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: { 'tenant.clastix.io': spec.name },
+    },
+    spec: {
+      dataStore: spec.dataStore,
+      dataStoreSchema: spec.dataStoreSchema,
+      dataStoreUsername: spec.dataStoreUsername,
+      controlPlane: compact({
+        deployment: compact({
+          replicas: spec.replicas,
+          resources: compact({
+            apiServer: renderResources(spec.resources.apiServer),
+            controllerManager: renderResources(spec.resources.controllerManager),
+            scheduler: renderResources(spec.resources.scheduler),
+          }),
+          extraArgs: compact({
+            apiServer: [...spec.extraArgs.apiServer],
+            controllerManager: [...spec.extraArgs.controllerManager],
+            scheduler: [...spec.extraArgs.scheduler],
+          }),
+        }),
+        service: compact({
+          serviceType,
+          additionalMetadata: metadataOf(spec.serviceAnnotations, spec.serviceLabels),
+        }),
+        ingress: ingress
+          ? compact({
+              hostname: spec.ingressHostname,
+              ingressClassName: spec.ingressClassName,
+              additionalMetadata: metadataOf(spec.ingressAnnotations),
+            })
+          : undefined,
+      }),
+      kubernetes: {
+        version: spec.kubernetesVersion,
+        kubelet: {
+          configurationJSONPatches: kubeletConfigPatches(spec),
+          preferredAddressTypes: ['InternalIP', 'ExternalIP', 'Hostname'],
+        },
+        admissionControllers: [...spec.admissionControllers],
+      },
+      networkProfile: compact({
+        address: spec.address,
+        port: spec.port,
+        certSANs: [...spec.certSans],
+        loadBalancerSourceRanges: [...spec.loadBalancerSourceRanges],
+        loadBalancerClass: spec.loadBalancerClass,
+        clusterDomain: spec.clusterDomain,
+        // The deprecated singular fields carry CRD defaults (10.244.0.0/16, 10.96.0.0/16): set them
+        // to the same values, or the API server fills in defaults that contradict the lists.
+        podCidr: spec.podCidr,
+        podCidrs: [spec.podCidr],
+        serviceCidr: spec.serviceCidr,
+        serviceCidrs: [spec.serviceCidr],
+        dnsServiceIPs: [spec.dnsServiceIp],
+      }),
+      addons,
+    },
+  };
+}
+
+// ---- AWS exposure helper ----
+
+/** Options of {@link awsNlbServiceAnnotations}. */
+export interface AwsNlbOptions {
+  /** Elastic IP allocation ids (`eipalloc-...`), one per subnet. */
+  readonly eipAllocationIds: string[];
+  /** Public subnet ids (`subnet-...`), one per Elastic IP, in the same order. */
+  readonly subnetIds: string[];
+}
+
+/**
+ * Service annotations for an internet-facing AWS NLB with fixed Elastic IPs (AWS Load Balancer
+ * Controller). Kamaji rejects load-balancer hostnames, so on AWS the API server needs a fixed IP:
+ * put one of the Elastic IPs in `address`. The controller requires one EIP per subnet
+ * (kubernetes-sigs.github.io/aws-load-balancer-controller, guide/service/annotations).
+ */
+export function awsNlbServiceAnnotations(options: AwsNlbOptions, problems?: Problems): Record<string, string> {
+  const { eipAllocationIds, subnetIds } = options;
+  problems?.check(
+    eipAllocationIds.length > 0 && eipAllocationIds.length === subnetIds.length,
+    'eipAllocationIds',
+    eipAllocationIds,
+    `must hold one Elastic IP allocation per subnet (${subnetIds.length} subnet(s))`,
+  );
+  eipAllocationIds.forEach((id, i) =>
+    problems?.check(/^eipalloc-[0-9a-f]+$/.test(id), `eipAllocationIds[${i}]`, id, 'must be an "eipalloc-..." id'),
+  );
+  subnetIds.forEach((id, i) =>
+    problems?.check(/^subnet-[0-9a-f]+$/.test(id), `subnetIds[${i}]`, id, 'must be a "subnet-..." id'),
+  );
+  return {
+    'service.beta.kubernetes.io/aws-load-balancer-eip-allocations': eipAllocationIds.join(','),
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+    'service.beta.kubernetes.io/aws-load-balancer-subnets': subnetIds.join(','),
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+  };
+}
+
+// ---- plan-time upgrade rule ----
+
+/**
+ * Whether a control plane installed at `installed` may move to `target` (the rule the plan-time
+ * precondition evaluates; see {@link upgradePreconditionExpression}).
+ */
+export function installedVersionAllows(installed: KubernetesVersion, target: KubernetesVersion): boolean {
+  return upgradeProblem(installed, target) === undefined;
+}
+
+/**
+ * A Terraform expression (without `${}`) that is true when the TCP listed in `objects` (a
+ * `kubernetes_resources` data source's `objects`) may move to `target`: none installed yet, or the
+ * installed spec version is the same minor with a patch <= target's, or exactly one minor below.
+ * Terraform's `||` does not short-circuit, so the empty-list case is a conditional.
+ */
+export function upgradePreconditionExpression(objects: string, target: KubernetesVersion): string {
+  const parts = `split(".", trimprefix(${objects}[0].spec.kubernetes.version, "v"))`;
+  const minor = `tonumber(${parts}[1])`;
+  const patch = `tonumber(${parts}[2])`;
+  return (
+    `length(${objects}) == 0 ? true : ` +
+    `((${minor} == ${target.minor} && ${patch} <= ${target.patch}) || ${minor} == ${target.minor - 1})`
+  );
+}
+
+/** The message a failed upgrade precondition shows. */
+export function upgradePreconditionMessage(spec: TenantControlPlaneSpec, target: KubernetesVersion): string {
+  return (
+    `TenantControlPlane ${spec.namespace}/${spec.name}: ${formatVersion(target)} can only replace ` +
+    `v1.${target.minor - 1}.x or v1.${target.minor}.0 to ${formatVersion(target)}. Kamaji upgrades one ` +
+    `minor version at a time and never downgrades; set kubernetesVersion to the next minor first.`
+  );
+}

@@ -1,0 +1,75 @@
+import { Testing } from 'cdktf';
+import { PlatformStack } from '../stacks/platform-stack';
+import { TenantControlPlaneStack, TenantControlPlaneStackProps } from '../stacks/control-plane-stack';
+import { ValidationError } from '../src/model/errors';
+
+function synthStack(props: Partial<TenantControlPlaneStackProps> = {}) {
+  const app = Testing.app();
+  const platform = new PlatformStack(app, 'platform');
+  const stack = new TenantControlPlaneStack(app, 'tenant-acme-control-plane', {
+    name: 'acme',
+    namespace: 'tenant-acme',
+    kubernetesVersion: '1.34.2',
+    dependsOnStacks: [platform],
+    ...props,
+  });
+  return { stack, platform, json: JSON.parse(Testing.synth(stack)) };
+}
+
+describe('TenantControlPlaneStack', () => {
+  test('management provider, tls and random, its own state, and the platform stack first', () => {
+    const { json, stack, platform } = synthStack({ kubeconfigContext: 'mgmt' });
+    expect(json.provider.kubernetes).toEqual([
+      { alias: 'management', config_path: '~/.kube/config', config_context: 'mgmt' },
+    ]);
+    expect(Object.keys(json.provider).sort()).toEqual(['kubernetes', 'random', 'tls']);
+    expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform.tenant-acme-control-plane.tfstate' } });
+    expect(stack.dependencies).toEqual([platform]);
+  });
+
+  test('creates the namespace and orders it before the CA Secret and the TCP', () => {
+    const { json } = synthStack();
+    expect(json.resource.kubernetes_namespace_v1.Namespace.metadata).toEqual({ name: 'tenant-acme' });
+    const secret = Object.values(json.resource.kubernetes_secret_v1)[0] as any;
+    const manifest = Object.values(json.resource.kubernetes_manifest)[0] as any;
+    expect(secret.depends_on).toEqual(['kubernetes_namespace_v1.Namespace']);
+    expect(manifest.depends_on).toContain('kubernetes_namespace_v1.Namespace');
+    expect(manifest.depends_on).toContainEqual(expect.stringMatching(/^kubernetes_secret_v1\.Pki_Secret_/));
+  });
+
+  test('leaves an existing namespace alone', () => {
+    expect(synthStack({ createNamespace: false }).json.resource.kubernetes_namespace_v1).toBeUndefined();
+    expect(synthStack({ namespace: undefined }).json.resource.kubernetes_namespace_v1).toBeUndefined();
+  });
+
+  test('outputs the non-secret facts only', () => {
+    const { json } = synthStack();
+    expect(Object.keys(json.output).sort()).toEqual([
+      'admin_kubeconfig_secret',
+      'ca_certificate_pem',
+      'endpoint_host',
+      'konnectivity_port',
+      'kubernetes_version',
+      'name',
+      'namespace',
+      'port',
+    ]);
+    expect(json.output.admin_kubeconfig_secret.value).toBe('tenant-acme/acme-admin-kubeconfig');
+    expect(json.output.kubernetes_version.value).toBe('v1.34.2');
+    expect(json.output.ca_certificate_pem.value).toMatch(/tls_self_signed_cert\.\w+\.cert_pem/);
+  });
+
+  test('bad tenant input fails with the stack path', () => {
+    try {
+      synthStack({ name: 'Acme' });
+      throw new Error('expected a ValidationError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      expect((e as ValidationError).problems[0]).toMatchObject({
+        where: 'tenant-acme-control-plane/Pki',
+        field: 'tenantName',
+        value: 'Acme',
+      });
+    }
+  });
+});

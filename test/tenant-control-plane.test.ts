@@ -1,0 +1,175 @@
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { TenantControlPlane, TenantControlPlaneProps } from '../src/constructs/tenant-control-plane';
+import { TenantPki } from '../src/constructs/tenant-pki';
+import { ValidationError } from '../src/model/errors';
+
+type Options = Omit<TenantControlPlaneProps, 'kubernetesProvider'>;
+
+function synthTcp(options: Partial<Options> = {}, withPki = false) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'cp');
+  const kubernetesProvider = new KubernetesProvider(stack, 'k8s', {});
+  const pki = withPki
+    ? new TenantPki(stack, 'MyPki', { kubernetesProvider, tenantName: 'demo', namespace: 'tenants' })
+    : undefined;
+  const tcp = new TenantControlPlane(stack, 'Tenant', {
+    name: 'demo',
+    namespace: 'tenants',
+    kubernetesVersion: '1.35.3',
+    pki,
+    ...options,
+    kubernetesProvider,
+  });
+  const json = JSON.parse(Testing.synth(stack));
+  const [manifestId, manifest] = Object.entries(json.resource.kubernetes_manifest)[0] as [string, any];
+  return { tcp, json, manifestId, manifest };
+}
+
+function errorOf(options: Partial<Options>): ValidationError {
+  try {
+    synthTcp(options);
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('TenantControlPlane construct', () => {
+  test('waits for Ready and the bootstrap token, with timeouts, and prevents destroy', () => {
+    const { manifest } = synthTcp();
+    expect(manifest.wait).toEqual({
+      fields: {
+        'status.kubernetesResources.version.status': 'Ready',
+        'status.kubeadmPhase.bootstrapToken.checksum': '.+',
+      },
+    });
+    expect(manifest.timeouts).toEqual({ create: '20m', update: '20m', delete: '10m' });
+    expect(manifest.lifecycle.prevent_destroy).toBe(true);
+    expect(manifest.manifest.kind).toBe('TenantControlPlane');
+    expect(manifest.manifest.spec.controlPlane.service.serviceType).toBe('LoadBalancer');
+  });
+
+  test('creates its own generated CA (child Pki) and orders the CA Secret before the TCP', () => {
+    const { json, manifest, tcp } = synthTcp();
+    const [secretId, secret] = Object.entries(json.resource.kubernetes_secret_v1)[0] as [string, any];
+    expect(secret.metadata).toEqual({ name: 'demo-ca', namespace: 'tenants' });
+    expect(manifest.depends_on).toEqual([`kubernetes_secret_v1.${secretId}`]);
+    expect(tcp.pki.node.path).toBe('cp/Tenant/Pki');
+    expect(json.resource.tls_self_signed_cert).toBeDefined();
+  });
+
+  test('uses a given TenantPki and refuses one of another tenant', () => {
+    const { json, tcp } = synthTcp({}, true);
+    expect(tcp.pki.node.path).toBe('cp/MyPki');
+    expect(Object.keys(json.resource.kubernetes_secret_v1)).toHaveLength(1);
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'cp');
+    const kubernetesProvider = new KubernetesProvider(stack, 'k8s', {});
+    const pki = new TenantPki(stack, 'Other', { kubernetesProvider, tenantName: 'other' });
+    expect(
+      () =>
+        new TenantControlPlane(stack, 'Tenant', { kubernetesProvider, name: 'demo', kubernetesVersion: '1.35.3', pki }),
+    ).toThrow('cp/Tenant: pki: "default/other-ca": must be the CA Secret of this control plane: default/demo-ca');
+  });
+
+  test('the upgrade precondition reads the current TCP from a kubernetes_resources data source', () => {
+    const { json, manifest } = synthTcp();
+    const [currentId, current] = Object.entries(json.data.kubernetes_resources)[0] as [string, any];
+    expect(currentId).toMatch(/^Tenant_Current_/);
+    expect(current).toMatchObject({
+      api_version: 'kamaji.clastix.io/v1alpha1',
+      kind: 'TenantControlPlane',
+      namespace: 'tenants',
+      field_selector: 'metadata.name=demo',
+    });
+    const [pre] = manifest.lifecycle.precondition;
+    const objects = `data.kubernetes_resources.${currentId}.objects`;
+    expect(pre.condition.startsWith(`\${length(${objects}) == 0 ? true : (`)).toBe(true);
+    expect(pre.condition).toContain(`${objects}[0].spec.kubernetes.version`);
+    expect(pre.condition).toContain('== 35 &&');
+    expect(pre.condition).toContain('<= 3)');
+    expect(pre.condition).toContain('== 34)}');
+    expect(pre.error_message).toContain(
+      'TenantControlPlane tenants/demo: v1.35.3 can only replace v1.34.x or v1.35.0 to v1.35.3',
+    );
+  });
+
+  test('exposes plain facts for the nodes stack and the endpoint from status or address', () => {
+    const { tcp } = synthTcp({ podCidr: '10.200.0.0/16' });
+    expect({
+      name: tcp.name,
+      namespace: tcp.namespace,
+      kubernetesVersion: tcp.kubernetesVersion,
+      port: tcp.port,
+      konnectivityPort: tcp.konnectivityPort,
+      adminKubeconfigSecretName: tcp.adminKubeconfigSecretName,
+      adminKubeconfigSecretKey: tcp.adminKubeconfigSecretKey,
+      podCidr: tcp.podCidr,
+      serviceCidr: tcp.serviceCidr,
+      dnsServiceIp: tcp.dnsServiceIp,
+    }).toEqual({
+      name: 'demo',
+      namespace: 'tenants',
+      kubernetesVersion: 'v1.35.3',
+      port: 6443,
+      konnectivityPort: 8132,
+      adminKubeconfigSecretName: 'demo-admin-kubeconfig',
+      adminKubeconfigSecretKey: 'admin.conf',
+      podCidr: '10.200.0.0/16',
+      serviceCidr: '10.96.0.0/16',
+      dnsServiceIp: '10.96.0.10',
+    });
+    const stack = Testing.synthScope((scope) => {
+      const kubernetesProvider = new KubernetesProvider(scope, 'k8s', {});
+      const t = new TenantControlPlane(scope, 'T', { kubernetesProvider, name: 'x', kubernetesVersion: '1.35.0' });
+      new TerraformVariable(scope, 'endpoint', { default: t.endpointHost });
+    });
+    expect(stack).toContain('element(split(\\":\\", kubernetes_manifest.T_');
+    expect(stack).toContain('.object.status.controlPlaneEndpoint), 0)');
+    expect(synthTcp({ address: '203.0.113.10', konnectivity: false }).tcp).toMatchObject({
+      endpointHost: '203.0.113.10',
+      konnectivityPort: undefined,
+    });
+  });
+
+  test('opt-outs and timeouts are props', () => {
+    const { manifest } = synthTcp({
+      preventDestroy: false,
+      createTimeout: '45m',
+      updateTimeout: '1h',
+      deleteTimeout: '5m',
+    });
+    expect(manifest.lifecycle.prevent_destroy).toBe(false);
+    expect(manifest.timeouts).toEqual({ create: '45m', update: '1h', delete: '5m' });
+  });
+
+  test('old kubelets get the #1062 patches in the synthesized manifest', () => {
+    const patches = (o: Partial<Options>) =>
+      synthTcp(o).manifest.manifest.spec.kubernetes.kubelet.configurationJSONPatches;
+    expect(patches({ oldestKubeletVersion: '1.34.0' })).toHaveLength(5);
+    expect(patches({ oldestKubeletVersion: '1.35.0' })).toHaveLength(1);
+  });
+
+  test('bad input: every problem with construct path, field, value and rule, before synth', () => {
+    const error = errorOf({ name: 'Demo', kubernetesVersion: '1.38.0', createTimeout: '20 minutes', replicas: 0 });
+    expect(error.problems.map((p) => [p.where, p.field, p.value])).toEqual([
+      ['cp/Tenant', 'name', 'Demo'],
+      ['cp/Tenant', 'kubernetesVersion', 'v1.38.0'],
+      ['cp/Tenant', 'replicas', 0],
+      ['cp/Tenant', 'createTimeout', '20 minutes'],
+    ]);
+    expect(error.message).toContain('cp/Tenant: createTimeout: "20 minutes": must be a Terraform duration');
+  });
+
+  test('a version given as a token is not judged at synth and gets no precondition', () => {
+    const out = Testing.synthScope((scope) => {
+      const kubernetesProvider = new KubernetesProvider(scope, 'k8s', {});
+      const version = new TerraformVariable(scope, 'version', { type: 'string' });
+      new TenantControlPlane(scope, 'T', { kubernetesProvider, name: 'x', kubernetesVersion: version.stringValue });
+    });
+    expect(out).toContain('${var.version}');
+    expect(out).not.toContain('precondition');
+  });
+});
