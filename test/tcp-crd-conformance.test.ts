@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import Ajv from 'ajv';
-import { parse } from 'yaml';
 import {
   awsNlbServiceAnnotations,
   ControlPlaneExposure,
@@ -11,7 +8,8 @@ import {
 } from '../src/model/tenant-control-plane';
 import { buildQuickstart } from '../examples/quickstart/app';
 import { onlyResource, synthApp } from './support/synth';
-import { describeWithShared, SHARED_REFERENCE } from './support/tools';
+import { crdValidator } from './support/crd';
+import { describeWithShared } from './support/tools';
 
 /**
  * Every manifest the model renders, for the defaults and each option, validated against the real
@@ -70,53 +68,11 @@ const CASES: Record<string, TenantControlPlaneInput> = {
   'addons off': { name: 'bare', kubernetesVersion: '1.30.0', coreDns: false, kubeProxy: false, konnectivity: false },
 };
 
-type Schema = Record<string, any>;
-
-/** Turns a Kubernetes structural schema into plain JSON Schema that ajv accepts. */
-function toJsonSchema(node: Schema): Schema {
-  if (Array.isArray(node)) return node.map(toJsonSchema) as unknown as Schema;
-  if (typeof node !== 'object' || node === null) return node;
-  const out: Schema = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key.startsWith('x-kubernetes-') || key === 'format' || key === 'description') continue;
-    if (key === 'properties') {
-      out.properties = Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, toJsonSchema(v)]));
-    } else if (
-      typeof value === 'object' &&
-      value !== null &&
-      key !== 'enum' &&
-      key !== 'required' &&
-      key !== 'default'
-    ) {
-      out[key] = toJsonSchema(value);
-    } else {
-      out[key] = value;
-    }
-  }
-  if (node['x-kubernetes-int-or-string']) out.anyOf = [{ type: 'integer' }, { type: 'string' }];
-  // Structural schemas prune unknown fields; here they are errors, unless the schema keeps them.
-  if (
-    out.type === 'object' &&
-    out.properties &&
-    !node['x-kubernetes-preserve-unknown-fields'] &&
-    out.additionalProperties === undefined
-  ) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
 describeWithShared('TenantControlPlane manifests against the Kamaji CRD', () => {
-  const crdFile = path.join(SHARED_REFERENCE, 'kamaji', 'crds', 'kamaji.clastix.io_tenantcontrolplanes.yaml');
   let validate: ReturnType<Ajv['compile']>;
 
   beforeAll(() => {
-    const crd = parse(fs.readFileSync(crdFile, 'utf8'));
-    const version = crd.spec.versions.find((v: Schema) => v.name === 'v1alpha1');
-    const schema = toJsonSchema(version.schema.openAPIV3Schema);
-    // metadata is validated by the API server, not the CRD schema.
-    schema.properties.metadata = { type: 'object' };
-    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validate = crdValidator('kamaji.clastix.io_tenantcontrolplanes.yaml');
   });
 
   test.each(Object.entries(CASES))('%s validates', (_name, input) => {
@@ -134,7 +90,7 @@ describeWithShared('TenantControlPlane manifests against the Kamaji CRD', () => 
   });
 
   test('the translated schema still catches mistakes (an unknown field, a bad enum, a missing required field)', () => {
-    const manifest = renderTenantControlPlane(tenantControlPlaneSpec(CASES.defaults)) as any;
+    const manifest = renderTenantControlPlane(tenantControlPlaneSpec(CASES.defaults)) as Record<string, any>;
     const broken = structuredClone(manifest);
     broken.spec.networkProfile.podCIDR = '10.0.0.0/8';
     broken.spec.controlPlane.service.serviceType = 'Ingress';

@@ -284,10 +284,11 @@ describe('tenants file', () => {
       ],
     ]);
     expect(problems.map((p) => [p.field, p.rule.slice(0, 30)])).toEqual([
-      ['platform.dataStores[0].tls', 'etcd DataStores need tls.certi'],
-      ['platform.dataStores[1]', 'PostgreSQL DataStores need tls'],
-      ['platform.dataStores[2].name', 'must be unique among platform.'],
+      ['platform.dataStores[0].tls.certificateAuthority.privateKey', 'is required for etcd (Kamaji s'],
+      ['platform.dataStores[0].tls.clientCertificate', 'is required for etcd'],
+      ['platform.dataStores[1].basicAuth', 'PostgreSQL DataStores need bas'],
       ['platform.dataStores[2].endpoints[0]', 'must be host:port'],
+      ['platform.dataStores[2].name', 'must be unique among platform.'],
     ]);
   });
 

@@ -11,36 +11,18 @@ import { Problem, Problems } from './errors';
 import {
   DNS1035_LABEL_RULE,
   DNS1123_LABEL_RULE,
-  DNS1123_SUBDOMAIN_RULE,
   isDns1035Label,
   isDns1123Label,
-  isDns1123Subdomain,
 } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
+import { DataStoreSpec, validateDataStore } from './datastore';
 import { StateSpec, validateState } from './state';
+import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR } from './tenant-control-plane';
 import { checkShape, DocPath, formatPath, Locate } from './shape';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 
-export interface SecretRefEntry {
-  readonly name: string;
-  readonly namespace: string;
-  readonly keyPath: string;
-}
-export interface CertificateRefEntry {
-  readonly certificate: SecretRefEntry;
-  readonly privateKey?: SecretRefEntry;
-}
-export interface DataStoreEntry {
-  readonly name: string;
-  readonly driver: 'etcd' | 'PostgreSQL' | 'MySQL';
-  readonly endpoints: string[];
-  readonly basicAuth?: { readonly username: SecretRefEntry; readonly password: SecretRefEntry };
-  readonly tls?: {
-    readonly certificateAuthority: CertificateRefEntry;
-    readonly clientCertificate?: CertificateRefEntry;
-  };
-}
+export type DataStoreEntry = DataStoreSpec;
 export interface PlatformEntry {
   readonly kubeconfigPath?: string;
   readonly kubeconfigContext?: string;
@@ -136,8 +118,6 @@ export interface ResolvedTenant {
   readonly cni: 'calico' | 'none';
 }
 
-export const DEFAULT_POD_CIDR = '10.244.0.0/16';
-export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 
 export interface LoadedTenantsFile {
   /** The file as written (present when it parsed and its structure is valid). */
@@ -223,24 +203,11 @@ function checkRules(
   // DataStores: names, driver rules (DESIGN.md section 2), no inline secrets (the shape only allows refs).
   (platform.dataStores ?? []).forEach((ds, i) => {
     const at: DocPath = ['platform', 'dataStores', i];
-    if (!isDns1123Subdomain(ds.name)) add([...at, 'name'], ds.name, DNS1123_SUBDOMAIN_RULE);
-    else if (dataStoreNames.has(ds.name)) add([...at, 'name'], ds.name, 'must be unique among platform.dataStores');
+    const local = new Problems(problems.where);
+    validateDataStore(ds, local);
+    for (const p of local.all) add([...at, ...splitPath(p.field)], p.value, p.rule);
+    if (dataStoreNames.has(ds.name)) add([...at, 'name'], ds.name, 'must be unique among platform.dataStores');
     dataStoreNames.add(ds.name);
-    if (ds.endpoints.length === 0) add([...at, 'endpoints'], ds.endpoints, 'must list at least one host:port');
-    ds.endpoints.forEach((e, j) => {
-      if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(e)) add([...at, 'endpoints', j], e, 'must be host:port');
-    });
-    if (ds.driver === 'etcd') {
-      if (!ds.tls?.certificateAuthority.privateKey || !ds.tls.clientCertificate) {
-        add(
-          [...at, 'tls'],
-          ds.tls,
-          'etcd DataStores need tls.certificateAuthority with privateKey, and tls.clientCertificate',
-        );
-      }
-    } else if (!ds.tls && !ds.basicAuth) {
-      add([...at], ds.name, `${ds.driver} DataStores need tls or basicAuth`);
-    }
   });
   const bundledEtcd = platform.bundledEtcd ?? true;
   const platformDefault = platform.defaultDataStore ?? (bundledEtcd ? DEFAULT_DATASTORE_NAME : undefined);
