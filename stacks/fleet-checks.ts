@@ -1,12 +1,34 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TenantsFileChecks } from '../src/model/tenants-file';
+import { Problems } from '../src/model/errors';
+import { checkCa } from '../src/model/pki';
+import { ResolvedTenant, TenantsFileChecks } from '../src/model/tenants-file';
 
 /**
- * The checks of a tenants file that need more than its text: CA files on disk (paths relative to the
- * file) and rendered user data. Shared by `cdktf-kamaji validate` and the fleet app.
+ * The checks of a tenants file that need more than its text: CA files on disk (paths are relative to
+ * the file). Shared by `cdktf-kamaji validate` and the fleet app, so both accept exactly the same files.
  */
 export function tenantsFileChecks(file: string): TenantsFileChecks {
   const baseDir = path.dirname(file);
-  void baseDir;
-  return {};
+  return {
+    pkiFiles: (tenant: ResolvedTenant, problems: Problems) => {
+      const read = (field: string, relative: string): string | undefined => {
+        const full = path.resolve(baseDir, relative);
+        try {
+          return fs.readFileSync(full, 'utf8');
+        } catch {
+          problems.add(
+            field,
+            relative,
+            `must be a readable file (looked for ${path.relative(process.cwd(), full) || full})`,
+          );
+          return undefined;
+        }
+      };
+      const cert = read('certPath', tenant.pki.certPath!);
+      const key = read('keyPath', tenant.pki.keyPath!);
+      if (cert !== undefined && key !== undefined)
+        checkCa(cert, key, problems, { certificate: 'certPath', key: 'keyPath' });
+    },
+  };
 }

@@ -4,9 +4,15 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KamajiPlatform, KamajiPlatformOptions } from '../src/constructs/kamaji-platform';
 import { ManagementClusterProps, managementHelmProvider, managementKubernetesProvider } from './management-cluster';
-import { configureState } from './state';
+import { configureState, StateProps } from './state';
 
-export interface PlatformStackProps extends KamajiPlatformOptions, ManagementClusterProps {}
+export interface PlatformStackProps extends KamajiPlatformOptions, ManagementClusterProps {
+  /**
+   * Where the stack keeps its state.
+   * @default - a local file next to the project
+   */
+  readonly state?: StateProps;
+}
 
 /** Stage 1: cert-manager and Kamaji on the management cluster. */
 export class PlatformStack extends TerraformStack {
@@ -16,7 +22,7 @@ export class PlatformStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     super(scope, id);
-    configureState(this, id);
+    configureState(this, id, props.state);
     this.kubernetesProvider = managementKubernetesProvider(this, props);
     this.helmProvider = managementHelmProvider(this, props);
     this.platform = new KamajiPlatform(this, 'Platform', { ...props, helmProvider: this.helmProvider });

@@ -33,11 +33,18 @@ describe('quickstart app', () => {
 
   test('no private key, token or kubeconfig content anywhere in the synthesized output', () => {
     const { texts } = synthApp(buildQuickstart);
-    expect(Object.keys(texts)).toContain('tenant-demo-control-plane');
+    expect(Object.keys(texts)).toEqual(['platform', 'tenant-demo-control-plane', 'tenant-demo-nodes']);
     for (const text of Object.values(texts)) {
       expect(text).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
-      expect(text).not.toMatch(/client-key-data|token-secret/);
+      // A bootstrap token ([a-z0-9]{6}.[a-z0-9]{16}) or a base64 kubeconfig/key blob never appears literally.
+      expect(text).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
+      expect(text).not.toMatch(/(client-key-data|token-secret)["']?\s*:\s*["'][A-Za-z0-9+/=]{16,}/);
+      expect(text).not.toMatch(/LS0tLS1CRUdJTi/); // base64 of "-----BEGIN"
     }
+    // The tenant's credentials reach the nodes stack only through a data source read at plan time.
+    const nodes = JSON.parse(texts['tenant-demo-nodes']);
+    expect(Object.keys(nodes.data.kubernetes_secret_v1)).toHaveLength(1);
+    expect(nodes.output ?? {}).toEqual({});
   });
 
   test('two synths into two folders are byte-identical and hold no absolute path', () => {

@@ -8,12 +8,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { CIDR_RULE, cidrsOverlap, parseCidr } from './cidr';
 import { Problem, Problems } from './errors';
-import {
-  DNS1035_LABEL_RULE,
-  DNS1123_LABEL_RULE,
-  isDns1035Label,
-  isDns1123Label,
-} from './names';
+import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
 import { DataStoreSpec, validateDataStore } from './datastore';
 import { StateSpec, validateState } from './state';
@@ -117,7 +112,6 @@ export interface ResolvedTenant {
   readonly workers: PoolEntry[];
   readonly cni: 'calico' | 'none';
 }
-
 
 export interface LoadedTenantsFile {
   /** The file as written (present when it parsed and its structure is valid). */

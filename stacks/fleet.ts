@@ -1,0 +1,209 @@
+import * as path from 'node:path';
+import { App, TerraformStack } from 'cdktf';
+import { DataStoreDriver } from '../src/constructs/kamaji-datastore';
+import { CaKeyAlgorithm, CaSource, TenantPkiOptions } from '../src/constructs/tenant-pki';
+import { AwsWorkerPoolOptions, TokenDelivery } from '../src/constructs/aws-worker-pool';
+import { CniPlugin } from '../src/constructs/tenant-cni';
+import { ValidationError } from '../src/model/errors';
+import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
+import { LoadedTenantsFile, PoolEntry, poolSizes, ResolvedTenant, TenantsFile } from '../src/model/tenants-file';
+import { TaintEffect } from '../src/model/kubeadm';
+import { compareVersions, parseVersion } from '../src/model/versions';
+import { TenantControlPlaneStack } from './control-plane-stack';
+import { DataStoresStack } from './datastores-stack';
+import { ManagementClusterProps } from './management-cluster';
+import { TenantNodesStack } from './nodes-stack';
+import { PlatformStack } from './platform-stack';
+import { StateBackend, StateLock, StateProps } from './state';
+
+/** The stacks of one tenant. */
+export interface TenantStacks {
+  readonly controlPlane: TenantControlPlaneStack;
+  /** Absent when the tenant has no worker pools. */
+  readonly nodes?: TenantNodesStack;
+}
+
+export interface Fleet {
+  readonly platform: PlatformStack;
+  readonly dataStores?: DataStoresStack;
+  readonly tenants: ReadonlyMap<string, TenantStacks>;
+}
+
+/** Stack ids: part of the public contract (state keys, CI matrices and reviews use them). */
+export const stackIds = {
+  platform: 'platform',
+  dataStores: 'datastores',
+  controlPlane: (tenant: string) => `tenant-${tenant}-control-plane`,
+  nodes: (tenant: string) => `tenant-${tenant}-nodes`,
+};
+
+/** The namespace of a tenant's objects on the management cluster. */
+export const tenantNamespace = (tenant: string) => `tenant-${tenant}`;
+
+/**
+ * Builds the stage graph of a validated tenants file into `app`: platform -> datastores -> one
+ * control-plane stack per tenant -> its nodes stack. Each tenant's stacks hold only that tenant's
+ * resources, so adding a tenant changes nothing in the others' stacks.
+ *
+ * `fileDir` is the folder of the tenants file: CA paths in the file are relative to it.
+ */
+export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string): Fleet {
+  if (!loaded.file || !loaded.tenants) throw new ValidationError(loaded.problems);
+  const file: TenantsFile = loaded.file;
+  const p = file.platform ?? {};
+  const management: ManagementClusterProps = {
+    kubeconfigPath: p.kubeconfigPath,
+    kubeconfigContext: p.kubeconfigContext,
+  };
+  const state = stateProps(file);
+
+  const platform = new PlatformStack(app, stackIds.platform, {
+    ...management,
+    state,
+    kamajiChartVersion: p.kamajiChartVersion,
+    kamajiImageTag: p.kamajiImageTag,
+    certManagerChartVersion: p.certManagerChartVersion,
+    installCertManager: p.installCertManager,
+    bundledEtcd: p.bundledEtcd,
+    defaultDataStoreName: p.defaultDataStore,
+    extraValues: p.extraValues,
+  });
+
+  const dataStores = p.dataStores?.length
+    ? new DataStoresStack(app, stackIds.dataStores, {
+        ...management,
+        state,
+        dependsOnStacks: [platform],
+        dataStores: p.dataStores.map((ds) => ({
+          ...ds,
+          endpoints: [...ds.endpoints],
+          driver: ds.driver as DataStoreDriver,
+        })),
+      })
+    : undefined;
+
+  const tenants = new Map<string, TenantStacks>();
+  for (const tenant of loaded.tenants) {
+    const controlPlane = tenantControlPlaneStack(app, tenant, management, state, fileDir, [
+      platform,
+      ...(dataStores ? [dataStores] : []),
+    ]);
+    const nodes =
+      tenant.workers.length > 0
+        ? new TenantNodesStack(app, stackIds.nodes(tenant.name), {
+            ...management,
+            state,
+            tenantName: tenant.name,
+            tcpName: controlPlane.controlPlane.name,
+            tcpNamespace: controlPlane.controlPlane.namespace,
+            controlPlaneVersion: controlPlane.controlPlane.kubernetesVersion,
+            podCidr: controlPlane.controlPlane.podCidr,
+            awsRegion: tenant.awsRegion!,
+            cni: { plugin: tenant.cni === 'none' ? CniPlugin.NONE : CniPlugin.CALICO },
+            pools: tenant.workers.map(poolOptions),
+          })
+        : undefined;
+    nodes?.addDependency(controlPlane);
+    tenants.set(tenant.name, { controlPlane, nodes });
+  }
+  return { platform, dataStores, tenants };
+}
+
+function tenantControlPlaneStack(
+  app: App,
+  tenant: ResolvedTenant,
+  management: ManagementClusterProps,
+  state: StateProps | undefined,
+  fileDir: string,
+  dependsOnStacks: TerraformStack[],
+): TenantControlPlaneStack {
+  const cp = tenant.controlPlane;
+  const exposure = {
+    LoadBalancer: ControlPlaneExposure.LOAD_BALANCER,
+    NodePort: ControlPlaneExposure.NODE_PORT,
+    Ingress: ControlPlaneExposure.INGRESS,
+  }[cp.exposure ?? 'LoadBalancer'];
+  const resources = (r?: { cpu?: string; memory?: string }) =>
+    r ? { cpuRequest: r.cpu, memoryRequest: r.memory } : undefined;
+  return new TenantControlPlaneStack(app, stackIds.controlPlane(tenant.name), {
+    ...management,
+    state,
+    dependsOnStacks,
+    name: tenant.name,
+    namespace: tenantNamespace(tenant.name),
+    kubernetesVersion: tenant.kubernetesVersion,
+    oldestKubeletVersion: oldestKubelet(tenant),
+    dataStore: tenant.dataStore,
+    replicas: cp.replicas,
+    exposure,
+    address: cp.address,
+    port: cp.port,
+    certSans: cp.certSANs,
+    loadBalancerSourceRanges: cp.loadBalancerSourceRanges,
+    ingressHostname: cp.ingressHostname,
+    ingressClassName: cp.ingressClassName,
+    konnectivity: cp.konnectivity,
+    apiServerResources: resources(cp.resources?.apiServer),
+    controllerManagerResources: resources(cp.resources?.controllerManager),
+    schedulerResources: resources(cp.resources?.scheduler),
+    podCidr: tenant.podCidr,
+    serviceCidr: tenant.serviceCidr,
+    pki: pkiOptions(tenant, fileDir),
+  });
+}
+
+/** CA paths in the file are relative to it; the construct wants them relative to the working directory. */
+function pkiOptions(tenant: ResolvedTenant, fileDir: string): TenantPkiOptions {
+  const pki = tenant.pki;
+  if (pki.source === 'files') {
+    const fromCwd = (p: string) => path.relative(process.cwd(), path.resolve(fileDir, p)).split(path.sep).join('/');
+    return { source: CaSource.FILES, certificateFile: fromCwd(pki.certPath!), keyFile: fromCwd(pki.keyPath!) };
+  }
+  return {
+    source: CaSource.GENERATED,
+    keyAlgorithm:
+      pki.algorithm === 'ECDSA'
+        ? CaKeyAlgorithm.ECDSA_P256
+        : pki.algorithm === 'RSA'
+          ? CaKeyAlgorithm.RSA_2048
+          : undefined,
+    validityYears: pki.validityYears,
+  };
+}
+
+/** The oldest kubelet among the tenant's pools (Kamaji's kubelet-config workaround depends on it). */
+function oldestKubelet(tenant: ResolvedTenant): string | undefined {
+  const versions = tenant.workers
+    .map((w) => w.kubernetesVersion)
+    .filter((v): v is string => v !== undefined)
+    .map((v) => ({ text: v, parsed: parseVersion(v)! }));
+  if (versions.length === 0) return undefined;
+  return versions.sort((a, b) => compareVersions(a.parsed, b.parsed))[0].text;
+}
+
+function poolOptions(pool: PoolEntry): AwsWorkerPoolOptions {
+  const sizes = poolSizes(pool);
+  return {
+    name: pool.name,
+    instanceTypes: pool.instanceType ? [pool.instanceType] : undefined,
+    ...sizes,
+    subnetIds: pool.subnetIds,
+    amiId: pool.amiId,
+    rootVolumeSizeGiB: pool.rootVolumeSizeGiB,
+    kubernetesVersion: pool.kubernetesVersion,
+    labels: pool.labels,
+    taints: pool.taints?.map((t) => ({ key: t.key, value: t.value, effect: t.effect as TaintEffect })),
+    tokenDelivery: pool.tokenDelivery === 'inline' ? TokenDelivery.INLINE : TokenDelivery.SSM,
+    spot: pool.spot,
+  };
+}
+
+function stateProps(file: TenantsFile): StateProps | undefined {
+  const s = file.state;
+  if (!s) return undefined;
+  return {
+    ...s,
+    backend: s.backend as StateBackend,
+    lock: s.lock as StateLock | undefined,
+  };
+}

@@ -1,0 +1,163 @@
+import { DataAwsSubnets } from '@cdktf/provider-aws/lib/data-aws-subnets';
+import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
+import { Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/constructs/aws-worker-pool';
+import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
+import { problemsFor } from '../src/constructs/problems';
+import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
+import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
+import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
+import { configureState, StateProps } from './state';
+
+export interface TenantNodesStackProps extends ManagementClusterProps {
+  /** Tenant name (names, tags, the SSM parameter path). */
+  readonly tenantName: string;
+  /** Name of the TenantControlPlane; its admin kubeconfig is the Secret `<tcpName>-admin-kubeconfig`. */
+  readonly tcpName: string;
+  /** Namespace of the TenantControlPlane on the management cluster. */
+  readonly tcpNamespace: string;
+  /** The control plane's Kubernetes version (workers default to it; the skew check uses it). */
+  readonly controlPlaneVersion: string;
+  /** The tenant's pod CIDR (Calico's IP pool). */
+  readonly podCidr: string;
+  /** AWS region of the workers. */
+  readonly awsRegion: string;
+  /**
+   * Bootstrap token rotation and TTL.
+   * @default - rotate every 7 days, each token valid 30 days
+   */
+  readonly token?: BootstrapTokenOptions;
+  /**
+   * The tenant CNI.
+   * @default - Calico
+   */
+  readonly cni?: TenantCniOptions;
+  /** One or more worker pools. Pools without subnets use the default VPC's default subnets. */
+  readonly pools: AwsWorkerPoolOptions[];
+  /**
+   * SSM parameter holding the token (pools with SSM delivery).
+   * @default "/kamaji/<tenantName>/bootstrap-token"
+   */
+  readonly tokenParameterName?: string;
+  /**
+   * Where the stack keeps its state.
+   * @default - a local file, `terraform.<stack-id>.tfstate`
+   */
+  readonly state?: StateProps;
+}
+
+/**
+ * Stage 4: the tenant's workers. Reads the tenant's admin kubeconfig on the management cluster with a
+ * data source (no credential passes through another stack's outputs or state), configures the
+ * tenant kubernetes/helm providers from it, and holds the bootstrap token, the CNI and the pools.
+ * The composition calls `nodes.addDependency(controlPlaneStack)`.
+ */
+export class TenantNodesStack extends TerraformStack {
+  readonly token: BootstrapToken;
+  readonly cni: TenantCni;
+  readonly pools: AwsWorkerPool[];
+  readonly tenantKubernetesProvider: KubernetesProvider;
+  readonly tenantHelmProvider: HelmProvider;
+
+  constructor(scope: Construct, id: string, props: TenantNodesStackProps) {
+    super(scope, id);
+    const problems = problemsFor(this);
+    problems.check(isDns1123Label(props.tenantName), 'tenantName', props.tenantName, DNS1123_LABEL_RULE);
+    problems.check(isDns1035Label(props.tcpName), 'tcpName', props.tcpName, DNS1035_LABEL_RULE);
+    problems.check(isDns1123Label(props.tcpNamespace), 'tcpNamespace', props.tcpNamespace, DNS1123_LABEL_RULE);
+    problems.check(props.pools.length > 0, 'pools', props.pools, 'must hold at least one worker pool');
+    const seen = new Set<string>();
+    props.pools.forEach((pool, i) => {
+      problems.check(!seen.has(pool.name), `pools[${i}].name`, pool.name, 'must be unique within the tenant');
+      seen.add(pool.name);
+    });
+    problems.throwIfAny();
+
+    configureState(this, id, props.state);
+    new AwsProvider(this, 'aws', { region: props.awsRegion });
+    new RandomProvider(this, 'random', {});
+    new TimeProvider(this, 'time', {});
+    const management = managementKubernetesProvider(this, props);
+
+    // Kamaji's admin kubeconfig for the tenant: server URL, CA and an admin client certificate.
+    const adminSecret = new DataKubernetesSecretV1(this, 'AdminKubeconfig', {
+      provider: management,
+      metadata: { name: `${props.tcpName}-admin-kubeconfig`, namespace: props.tcpNamespace },
+    });
+    const kubeconfig = new TerraformLocal(
+      this,
+      'TenantKubeconfig',
+      Fn.yamldecode(adminSecret.data.lookup('admin.conf')),
+    );
+    const field = (...path: (string | number)[]) => Token.asString(Fn.lookupNested(kubeconfig.expression, path));
+    const endpoint = field('clusters', 0, 'cluster', 'server');
+    const caData = field('clusters', 0, 'cluster', 'certificate-authority-data');
+    const connection = {
+      host: endpoint,
+      clusterCaCertificate: Fn.base64decode(caData),
+      clientCertificate: Fn.base64decode(field('users', 0, 'user', 'client-certificate-data')),
+      clientKey: Fn.base64decode(field('users', 0, 'user', 'client-key-data')),
+    };
+    this.tenantKubernetesProvider = new KubernetesProvider(this, 'tenant', { alias: 'tenant', ...connection });
+    this.tenantHelmProvider = new HelmProvider(this, 'tenant-helm', { alias: 'tenant', kubernetes: connection });
+
+    const needsParameter = props.pools.some((p) => (p.tokenDelivery ?? TokenDelivery.SSM) === TokenDelivery.SSM);
+    this.token = new BootstrapToken(this, 'BootstrapToken', {
+      ...props.token,
+      kubernetesProvider: this.tenantKubernetesProvider,
+      ssmParameterName: needsParameter
+        ? (props.tokenParameterName ?? `/kamaji/${props.tenantName}/bootstrap-token`)
+        : undefined,
+    });
+    this.cni = new TenantCni(this, 'Cni', {
+      ...props.cni,
+      helmProvider: this.tenantHelmProvider,
+      podCidr: props.podCidr,
+    });
+
+    let defaultNetwork: { vpcId: string; subnetIds: string[] } | undefined;
+    const defaults = () => {
+      if (!defaultNetwork) {
+        const vpc = new DataAwsVpc(this, 'DefaultVpc', { default: true });
+        const subnets = new DataAwsSubnets(this, 'DefaultSubnets', {
+          filter: [
+            { name: 'vpc-id', values: [vpc.id] },
+            { name: 'default-for-az', values: ['true'] },
+          ],
+        });
+        defaultNetwork = { vpcId: vpc.id, subnetIds: subnets.ids };
+      }
+      return defaultNetwork;
+    };
+
+    this.pools = props.pools.map(
+      (pool) =>
+        new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
+          ...pool,
+          ...(pool.subnetIds === undefined ? defaults() : {}),
+          tenantName: props.tenantName,
+          controlPlaneVersion: props.controlPlaneVersion,
+          endpoint,
+          caData,
+          token: this.token,
+          region: props.awsRegion,
+        }),
+    );
+  }
+}
+
+/** `gpu-a` -> `GpuA`: pool construct ids (logical ids, so never change this mapping). */
+function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,177 @@
+import { Testing } from 'cdktf';
+import { TokenDelivery } from '../src/constructs/aws-worker-pool';
+import { TOKEN_SHAPED } from '../src/model/bootstrap-token';
+import { ValidationError } from '../src/model/errors';
+import { TenantNodesStack, TenantNodesStackProps } from '../stacks/nodes-stack';
+import { onlyResource, synthApp } from './support/synth';
+
+const PROPS: TenantNodesStackProps = {
+  tenantName: 'demo',
+  tcpName: 'demo',
+  tcpNamespace: 'tenant-demo',
+  controlPlaneVersion: 'v1.35.3',
+  podCidr: '10.244.0.0/16',
+  awsRegion: 'eu-west-1',
+  pools: [{ name: 'default' }],
+};
+
+function synthNodes(props: Partial<TenantNodesStackProps> = {}) {
+  const app = Testing.app();
+  const stack = new TenantNodesStack(app, 'tenant-demo-nodes', { ...PROPS, ...props });
+  const text = Testing.synth(stack);
+  return { stack, text, json: JSON.parse(text) };
+}
+
+function problemsOf(props: Partial<TenantNodesStackProps>): ValidationError {
+  try {
+    synthNodes(props);
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('TenantNodesStack', () => {
+  test('holds the token Secret, SSM parameter, IAM, SG, launch template, ASG and the Calico release', () => {
+    const { json } = synthNodes();
+    const counts = Object.fromEntries(
+      Object.entries(json.resource).map(([t, r]) => [t, Object.keys(r as object).length]),
+    );
+    expect(counts).toEqual({
+      aws_autoscaling_group: 1,
+      aws_iam_instance_profile: 1,
+      aws_iam_role: 1,
+      aws_iam_role_policy: 1,
+      aws_launch_template: 1,
+      aws_security_group: 1,
+      aws_ssm_parameter: 1,
+      helm_release: 1,
+      kubernetes_secret_v1: 1,
+      random_string: 2,
+      time_rotating: 1,
+    });
+    expect(onlyResource(json, 'aws_ssm_parameter').name).toBe('/kamaji/demo/bootstrap-token');
+    expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform.tenant-demo-nodes.tfstate' } });
+    expect(Object.keys(json.provider).sort()).toEqual(['aws', 'helm', 'kubernetes', 'random', 'time']);
+    expect(json.provider.aws).toEqual([{ region: 'eu-west-1' }]);
+  });
+
+  test('the tenant providers come from the admin kubeconfig Secret on the management cluster, not from outputs', () => {
+    const { json } = synthNodes({ kubeconfigPath: '~/.kube/mgmt', kubeconfigContext: 'mgmt' });
+    const admin = json.data.kubernetes_secret_v1.AdminKubeconfig;
+    expect(admin).toEqual({
+      provider: 'kubernetes.management',
+      metadata: { name: 'demo-admin-kubeconfig', namespace: 'tenant-demo' },
+    });
+    expect(json.locals.TenantKubeconfig).toBe(
+      '${yamldecode(data.kubernetes_secret_v1.AdminKubeconfig.data["admin.conf"])}',
+    );
+    const [management, tenant] = json.provider.kubernetes;
+    expect(management).toEqual({ alias: 'management', config_path: '~/.kube/mgmt', config_context: 'mgmt' });
+    const connection = {
+      host: '${local.TenantKubeconfig.clusters.0.cluster.server}',
+      cluster_ca_certificate:
+        '${base64decode(local.TenantKubeconfig.clusters.0.cluster["certificate-authority-data"])}',
+      client_certificate: '${base64decode(local.TenantKubeconfig.users.0.user["client-certificate-data"])}',
+      client_key: '${base64decode(local.TenantKubeconfig.users.0.user["client-key-data"])}',
+    };
+    expect(tenant).toEqual({ alias: 'tenant', ...connection });
+    expect(json.provider.helm).toEqual([{ alias: 'tenant', kubernetes: connection }]);
+    expect(onlyResource(json, 'kubernetes_secret_v1').provider).toBe('kubernetes.tenant');
+    expect(onlyResource(json, 'helm_release').provider).toBe('helm.tenant');
+    expect(json.output).toBeUndefined();
+  });
+
+  test('nodes join the endpoint and trust the CA of that kubeconfig', () => {
+    const { json } = synthNodes();
+    const userData = Object.entries(json.locals as Record<string, string>).find(([k]) => k.includes('UserData'))![1];
+    expect(userData).toContain('server: "${local.TenantKubeconfig.clusters.0.cluster.server}"');
+    expect(userData).toContain(
+      'certificate-authority-data: "${local.TenantKubeconfig.clusters.0.cluster["certificate-authority-data"]}"',
+    );
+  });
+
+  test('pools without subnets use the default VPC; pools with subnets do not', () => {
+    const { json } = synthNodes();
+    expect(json.data.aws_vpc.DefaultVpc).toEqual({ default: true });
+    expect(json.data.aws_subnets.DefaultSubnets.filter).toEqual([
+      { name: 'vpc-id', values: ['${data.aws_vpc.DefaultVpc.id}'] },
+      { name: 'default-for-az', values: ['true'] },
+    ]);
+    const asg = onlyResource(json, 'aws_autoscaling_group');
+    expect(asg.vpc_zone_identifier).toBe('${data.aws_subnets.DefaultSubnets.ids}');
+    expect(onlyResource(json, 'aws_security_group').vpc_id).toBe('${data.aws_vpc.DefaultVpc.id}');
+
+    const own = synthNodes({ pools: [{ name: 'default', subnetIds: ['subnet-0123456789abcdef0'] }] }).json;
+    expect(own.data.aws_vpc).toBeUndefined();
+    expect(onlyResource(own, 'aws_autoscaling_group').vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0']);
+  });
+
+  test('several pools get stable ids; inline-only tenants get no SSM parameter', () => {
+    const { stack } = synthNodes({
+      pools: [{ name: 'default' }, { name: 'gpu-a', tokenDelivery: TokenDelivery.INLINE }],
+    });
+    expect(stack.pools.map((p) => p.node.id)).toEqual(['PoolDefault', 'PoolGpuA']);
+    const inlineOnly = synthNodes({ pools: [{ name: 'default', tokenDelivery: TokenDelivery.INLINE }] }).json;
+    expect(inlineOnly.resource.aws_ssm_parameter).toBeUndefined();
+  });
+
+  test('no token-shaped string and no private key anywhere in the synthesized app; synth is deterministic', () => {
+    const build = (app: any) => {
+      new TenantNodesStack(app, 'tenant-demo-nodes', {
+        ...PROPS,
+        pools: [{ name: 'default' }, { name: 'inline', tokenDelivery: TokenDelivery.INLINE }],
+      });
+    };
+    const a = synthApp(build);
+    const b = synthApp(build);
+    for (const [name, text] of Object.entries(a.texts)) {
+      expect(text).not.toMatch(TOKEN_SHAPED);
+      expect(text).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+      expect(b.texts[name]).toBe(text);
+    }
+  });
+
+  test.each<[string, Partial<TenantNodesStackProps>, string, string, unknown, RegExp]>([
+    ['no pools', { pools: [] }, 'tenant-demo-nodes', 'pools', [], /at least one/],
+    [
+      'two pools with one name',
+      { pools: [{ name: 'a' }, { name: 'a' }] },
+      'tenant-demo-nodes',
+      'pools[1].name',
+      'a',
+      /unique/,
+    ],
+    ['a bad TCP name', { tcpName: '1demo' }, 'tenant-demo-nodes', 'tcpName', '1demo', /DNS-1035/],
+    [
+      'a worker newer than the control plane',
+      { pools: [{ name: 'default', kubernetesVersion: 'v1.36.0' }] },
+      'tenant-demo-nodes/PoolDefault',
+      'kubernetesVersion',
+      'v1.36.0',
+      /newer than the control plane/,
+    ],
+    [
+      'a TTL shorter than the rotation',
+      { token: { rotationHours: 100, ttlHours: 50 } },
+      'tenant-demo-nodes/BootstrapToken',
+      'ttlHours',
+      50,
+      /longer than rotationHours/,
+    ],
+    [
+      'a bad pod CIDR',
+      { podCidr: '10.244.0.0/30' },
+      'tenant-demo-nodes/Cni',
+      'podCidr',
+      '10.244.0.0/30',
+      /\/26 or larger/,
+    ],
+  ])('rejects %s, naming the construct path', (_n, props, where, field, value, rule) => {
+    const error = problemsOf(props);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatchObject({ where, field, value });
+    expect(error.problems[0].rule).toMatch(rule);
+  });
+});

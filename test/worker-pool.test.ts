@@ -1,0 +1,369 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { AwsWorkerPool, AwsWorkerPoolOptions, escapeTemplate, TokenDelivery } from '../src/constructs/aws-worker-pool';
+import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
+import { TOKEN_SHAPED } from '../src/model/bootstrap-token';
+import { TaintEffect } from '../src/model/kubeadm';
+import { ValidationError } from '../src/model/errors';
+import { onlyResource } from './support/synth';
+
+const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
+
+interface Setup {
+  pool?: Partial<AwsWorkerPoolOptions>;
+  token?: BootstrapTokenOptions;
+  controlPlaneVersion?: string;
+  noParameter?: boolean;
+}
+
+function synthPool(setup: Setup = {}) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'nodes');
+  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+  const kubernetesProvider = new KubernetesProvider(stack, 'tenant', { alias: 'tenant' });
+  const endpoint = new TerraformVariable(stack, 'endpoint', { type: 'string' });
+  const ca = new TerraformVariable(stack, 'ca', { type: 'string' });
+  const token = new BootstrapToken(stack, 'BootstrapToken', {
+    kubernetesProvider,
+    ...setup.token,
+    ssmParameterName: setup.noParameter ? undefined : '/kamaji/demo/bootstrap-token',
+  });
+  const pool = new AwsWorkerPool(stack, 'PoolDefault', {
+    name: 'default',
+    subnetIds: SUBNETS,
+    vpcId: 'vpc-0123456789abcdef0',
+    tenantName: 'demo',
+    controlPlaneVersion: setup.controlPlaneVersion ?? 'v1.35.3',
+    endpoint: endpoint.stringValue,
+    caData: ca.stringValue,
+    token,
+    region: 'eu-west-1',
+    ...setup.pool,
+  });
+  const text = Testing.synth(stack);
+  const json = JSON.parse(text);
+  const userDataLocal = Object.entries(json.locals as Record<string, string>).find(([k]) => k.includes('UserData'))!;
+  return {
+    pool,
+    text,
+    json,
+    userData: userDataLocal[1],
+    userDataLocalName: userDataLocal[0],
+    lt: onlyResource(json, 'aws_launch_template'),
+    asg: onlyResource(json, 'aws_autoscaling_group'),
+    sg: onlyResource(json, 'aws_security_group'),
+  };
+}
+
+function problemsOf(setup: Setup): ValidationError {
+  try {
+    synthPool(setup);
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('AwsWorkerPool', () => {
+  test('launch template: IMDSv2 required, hop limit 1, encrypted gp3 root, Canonical Ubuntu 24.04, user data', () => {
+    const { lt, json, userData, userDataLocalName } = synthPool();
+    expect(lt.metadata_options).toEqual({
+      http_endpoint: 'enabled',
+      http_tokens: 'required',
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: 'disabled',
+    });
+    expect(lt.block_device_mappings).toEqual([
+      {
+        device_name: '/dev/sda1',
+        ebs: { volume_size: 30, volume_type: 'gp3', encrypted: 'true', delete_on_termination: 'true' },
+      },
+    ]);
+    expect(lt.monitoring).toEqual({ enabled: false });
+    expect(lt.instance_type).toBe('t3.medium');
+    const ami = onlyResource({ resource: json.data }, 'aws_ami');
+    expect(ami.owners).toEqual(['099720109477']);
+    expect(ami.filter).toContainEqual({
+      name: 'name',
+      values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*'],
+    });
+    expect(lt.image_id).toMatch(/^\$\{data\.aws_ami\.\w+\.id\}$/);
+    expect(lt.user_data).toBe(`\${base64encode(local.${userDataLocalName})}`);
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+    // Apply-time values are references; the script's own ${...} are escaped for Terraform.
+    expect(userData).toContain('server: "${var.endpoint}"');
+    expect(userData).toContain('certificate-authority-data: "${var.ca}"');
+    expect(userData).toContain('ROOT="$${KAMAJI_NODE_ROOT:-}"');
+    expect(userData.match(/(?<!\$)\$\{[^}]*\}/g)).toEqual(['${var.endpoint}', '${var.ca}']);
+  });
+
+  test('a given AMI id replaces the data source; hop limit and volume size are props', () => {
+    const { lt, json } = synthPool({
+      pool: { amiId: 'ami-0123456789abcdef0', httpPutResponseHopLimit: 2, rootVolumeSizeGiB: 80 },
+    });
+    expect(lt.image_id).toBe('ami-0123456789abcdef0');
+    expect(json.data?.aws_ami).toBeUndefined();
+    expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
+    expect(lt.block_device_mappings[0].ebs.volume_size).toBe(80);
+  });
+
+  test('IAM: EC2 role that may read only its token parameter; Session Manager is opt-in', () => {
+    const { json } = synthPool();
+    const role = onlyResource(json, 'aws_iam_role');
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    const policy = onlyResource(json, 'aws_iam_role_policy');
+    const parameterId = Object.keys(json.resource.aws_ssm_parameter)[0];
+    expect(policy.policy).toBe(
+      `\${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "ssm:GetParameter", "Resource" = aws_ssm_parameter.${parameterId}.arn}]})}`,
+    );
+    expect(json.resource.aws_iam_role_policy_attachment).toBeUndefined();
+    expect(onlyResource(json, 'aws_iam_instance_profile').role).toMatch(/aws_iam_role\.\w+\.name/);
+
+    const withSsm = synthPool({ pool: { ssmSessionManager: true } }).json;
+    expect(onlyResource(withSsm, 'aws_iam_role_policy_attachment').policy_arn).toBe(
+      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    );
+    // Inline delivery needs no SSM read permission.
+    expect(
+      synthPool({ pool: { tokenDelivery: TokenDelivery.INLINE } }).json.resource.aws_iam_role_policy,
+    ).toBeUndefined();
+  });
+
+  test('security group: nothing inbound from outside; egress to the API port, konnectivity and mirrors', () => {
+    const { sg } = synthPool({
+      pool: { apiPort: 443, controlPlaneCidrs: ['203.0.113.10/32'], packageMirrorCidrs: ['10.0.0.0/8'] },
+    });
+    expect(sg.vpc_id).toBe('vpc-0123456789abcdef0');
+    expect(sg.ingress).toHaveLength(1);
+    expect(sg.ingress[0]).toMatchObject({ self: true, cidr_blocks: [], protocol: '-1' });
+    const egress = sg.egress.map((r: any) => [
+      r.protocol,
+      r.from_port,
+      r.to_port,
+      r.self ? 'self' : r.cidr_blocks.join(','),
+    ]);
+    expect(egress).toEqual([
+      ['-1', 0, 0, 'self'],
+      ['tcp', 443, 443, '203.0.113.10/32'],
+      ['tcp', 8132, 8132, '203.0.113.10/32'],
+      ['tcp', 443, 443, '10.0.0.0/8'],
+      ['tcp', 80, 80, '10.0.0.0/8'],
+    ]);
+  });
+
+  test('group: sizes, subnets, rolling refresh at 90 % with skip matching, desired capacity ignored, tags propagated', () => {
+    const { asg, lt } = synthPool({ pool: { minSize: 2, maxSize: 5, tags: { team: 'platform' } } });
+    expect(asg).toMatchObject({
+      min_size: 2,
+      max_size: 5,
+      desired_capacity: 2,
+      vpc_zone_identifier: SUBNETS,
+      capacity_rebalance: false,
+      instance_refresh: { strategy: 'Rolling', preferences: { min_healthy_percentage: 90, skip_matching: true } },
+      lifecycle: { ignore_changes: ['desired_capacity'] },
+    });
+    expect(asg.launch_template.version).toMatch(/^\$\{aws_launch_template\.\w+\.latest_version\}$/);
+    expect(asg.tag).toContainEqual({ key: 'team', value: 'platform', propagate_at_launch: true });
+    expect(asg.tag.every((t: any) => t.propagate_at_launch)).toBe(true);
+    expect(lt.tag_specifications.map((t: any) => t.resource_type)).toEqual(['instance', 'volume']);
+    for (const spec of lt.tag_specifications)
+      expect(spec.tags).toMatchObject({ team: 'platform', 'cdktf-kamaji/tenant': 'demo' });
+    expect(asg.depends_on.some((d: string) => d.startsWith('kubernetes_secret_v1.'))).toBe(true);
+  });
+
+  test('spot and several instance types make a mixed-instances group; capacity rebalance is a prop', () => {
+    const { asg, lt } = synthPool({
+      pool: { instanceTypes: ['m7i.large', 'm6i.large'], spot: true, onDemandBaseCapacity: 1, capacityRebalance: true },
+    });
+    expect(lt.instance_type).toBeUndefined();
+    expect(asg.launch_template).toBeUndefined();
+    expect(asg.capacity_rebalance).toBe(true);
+    expect(asg.mixed_instances_policy.launch_template.override).toEqual([
+      { instance_type: 'm7i.large' },
+      { instance_type: 'm6i.large' },
+    ]);
+    expect(asg.mixed_instances_policy.instances_distribution).toEqual({
+      on_demand_base_capacity: 1,
+      on_demand_percentage_above_base_capacity: 0,
+      spot_allocation_strategy: 'price-capacity-optimized',
+    });
+  });
+
+  test('labels, taints and hooks reach the user data', () => {
+    const { userData } = synthPool({
+      pool: {
+        labels: { 'example.com/pool': 'gpu' },
+        taints: [{ key: 'nvidia.com/gpu', effect: TaintEffect.NO_SCHEDULE }],
+        preJoinScript: 'echo "$${HOME}" >/dev/null\n',
+      },
+    });
+    expect(userData).toContain('value: "example.com/pool=gpu"');
+    expect(userData).toContain('key: "nvidia.com/gpu"');
+    expect(userData).toContain('/etc/kamaji-node/pre-join.sh');
+  });
+
+  test('logical ids', () => {
+    const { pool } = synthPool({ pool: { ssmSessionManager: true } });
+    expect(pool.node.children.map((c) => c.node.id).sort()).toEqual(
+      [
+        'Ami',
+        'Group',
+        'InstanceProfile',
+        'LaunchTemplate',
+        'ReadToken',
+        'Role',
+        'SecurityGroup',
+        'SessionManager',
+        'UserData',
+      ].sort(),
+    );
+  });
+
+  test('escapeTemplate escapes ${ and %{ but keeps cdktf tokens', () => {
+    expect(escapeTemplate('a ${B} %{if} ${TfToken[TOKEN.1]}')).toBe('a $${B} %%{if} ${TfToken[TOKEN.1]}');
+  });
+
+  describe('token rotation', () => {
+    test('ssm: the launch template never depends on the token, so a rotation leaves user data unchanged', () => {
+      const a = synthPool({ token: { rotationHours: 24, ttlHours: 72 } });
+      const b = synthPool({ token: { rotationHours: 48, ttlHours: 96 } });
+      expect(a.userData).toBe(b.userData);
+      expect(a.lt).toEqual(b.lt);
+      const ltText = JSON.stringify(a.lt) + a.userData;
+      expect(ltText).not.toMatch(/random_string|time_rotating|aws_ssm_parameter/);
+      // ...while the token itself is replaced on each rotation (keepers on the rotation's id).
+      for (const s of Object.values(a.json.resource.random_string as Record<string, any>)) {
+        expect(s.keepers.rotation).toMatch(/^\$\{time_rotating\.\w+\.id\}$/);
+      }
+    });
+
+    test('inline: $Latest, and a refresh tag that ignores rotation but changes with a version bump', () => {
+      const inline = (over: Setup) =>
+        synthPool({ ...over, pool: { tokenDelivery: TokenDelivery.INLINE, ...over.pool } });
+      const a = inline({ token: { rotationHours: 24, ttlHours: 72 } });
+      const b = inline({ token: { rotationHours: 48, ttlHours: 96 } });
+      const tag = (x: ReturnType<typeof synthPool>) => x.asg.tag.find((t: any) => t.key === 'cdktf-kamaji/node-config');
+      expect(a.asg.launch_template.version).toBe('$Latest');
+      expect(a.asg.instance_refresh.triggers).toEqual(['tag']);
+      expect(tag(a).value).toMatch(/^\$\{sha256\(join\("\\n", \["[0-9a-f]{64}", var\.endpoint, var\.ca\]\)\)\}$/);
+      expect(tag(a)).toEqual(tag(b));
+      expect(tag(a).value).not.toMatch(/random_string/);
+      // The token is in the user data (by reference), so a rotation is a new template version.
+      expect(a.userData).toMatch(/\$\{random_string\.\w+\.result\}\.\$\{random_string\.\w+\.result\}/);
+      const bumped = inline({ controlPlaneVersion: 'v1.35.4', pool: { kubernetesVersion: 'v1.35.4' } });
+      expect(tag(bumped).value).not.toBe(tag(a).value);
+    });
+  });
+
+  test('no token-shaped string and no private key in the synthesized stack', () => {
+    for (const delivery of [TokenDelivery.SSM, TokenDelivery.INLINE]) {
+      const { text } = synthPool({ pool: { tokenDelivery: delivery } });
+      expect(text).not.toMatch(TOKEN_SHAPED);
+      expect(text).not.toMatch(/PRIVATE KEY/);
+    }
+  });
+
+  describe('bad input', () => {
+    test.each<[string, Setup, string, unknown, RegExp]>([
+      [
+        'a kubelet newer than the control plane',
+        { pool: { kubernetesVersion: 'v1.36.0' } },
+        'kubernetesVersion',
+        'v1.36.0',
+        /newer than the control plane v1\.35\.3/,
+      ],
+      [
+        'a kubelet 4 minors older',
+        { controlPlaneVersion: 'v1.35.0', pool: { kubernetesVersion: 'v1.31.0' } },
+        'kubernetesVersion',
+        'v1.31.0',
+        /more than 3 minors older/,
+      ],
+      [
+        'a worker version out of range',
+        { pool: { kubernetesVersion: 'v1.29.9' } },
+        'kubernetesVersion',
+        'v1.29.9',
+        /supported range/,
+      ],
+      [
+        'minSize greater than maxSize',
+        { pool: { minSize: 4, maxSize: 2, desiredSize: 2 } },
+        'minSize',
+        4,
+        /not be greater than maxSize \(2\)/,
+      ],
+      [
+        'desiredSize above maxSize',
+        { pool: { desiredSize: 9 } },
+        'desiredSize',
+        9,
+        /between minSize \(1\) and maxSize \(3\)/,
+      ],
+      ['empty subnets', { pool: { subnetIds: [] } }, 'subnetIds', [], /at least one subnet/],
+      ['a malformed subnet', { pool: { subnetIds: ['subnet-xyz'] } }, 'subnetIds', ['subnet-xyz'], /not: subnet-xyz/],
+      ['hop limit 0', { pool: { httpPutResponseHopLimit: 0 } }, 'httpPutResponseHopLimit', 0, /from 1 to 64/],
+      ['hop limit 65', { pool: { httpPutResponseHopLimit: 65 } }, 'httpPutResponseHopLimit', 65, /from 1 to 64/],
+      ['a 4 GiB root volume', { pool: { rootVolumeSizeGiB: 4 } }, 'rootVolumeSizeGiB', 4, /from 8/],
+      ['a bad AMI id', { pool: { amiId: 'ubuntu' } }, 'amiId', 'ubuntu', /AMI id/],
+      ['a bad instance type', { pool: { instanceTypes: ['large'] } }, 'instanceTypes[0]', 'large', /instance type/],
+      [
+        'a node-role label',
+        { pool: { labels: { 'node-role.kubernetes.io/worker': '' } } },
+        'labels.node-role.kubernetes.io/worker',
+        'node-role.kubernetes.io/worker',
+        /NodeRestriction/,
+      ],
+      ['a bad label value', { pool: { labels: { team: 'a b' } } }, 'labels.team', 'a b', /label value/],
+      [
+        'a bad taint effect',
+        { pool: { taints: [{ key: 'k', effect: 'Never' as TaintEffect }] } },
+        'taints[0].effect',
+        'Never',
+        /NoSchedule/,
+      ],
+      [
+        'a bad CIDR',
+        { pool: { controlPlaneCidrs: ['10.0.0.0/33'] } },
+        'controlPlaneCidrs[0]',
+        '10.0.0.0/33',
+        /IPv4 CIDR/,
+      ],
+      ['a bad pool name', { pool: { name: 'Pool_1' } }, 'name', 'Pool_1', /DNS-1123/],
+      ['ssm delivery without a parameter', { noParameter: true }, 'tokenDelivery', 'ssm', /ssmParameterName/],
+    ])('rejects %s with path, field, value and rule', (_n, setup, field, value, rule) => {
+      const error = problemsOf(setup);
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatchObject({ where: 'nodes/PoolDefault', field, value });
+      expect(error.problems[0].rule).toMatch(rule);
+      expect(error.message).toContain(`nodes/PoolDefault: ${field}`);
+    });
+
+    test('user data over the limit (a huge pre-join hook) is refused before anything is written', () => {
+      const error = problemsOf({ pool: { preJoinScript: 'echo "padding the user data"\n'.repeat(600) } });
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatchObject({
+        where: 'nodes/PoolDefault',
+        field: 'userData (preJoinScript/postJoinScript)',
+      });
+      expect(String(error.problems[0].value)).toMatch(/^\d{5} bytes$/);
+      expect(error.problems[0].rule).toMatch(/at most 16384 bytes/);
+    });
+
+    test('reports every problem at once', () => {
+      const error = problemsOf({
+        pool: { minSize: 5, maxSize: 1, subnetIds: [], httpPutResponseHopLimit: 9000, kubernetesVersion: '1.40' },
+      });
+      expect(error.problems.map((p) => p.field).sort()).toEqual([
+        'httpPutResponseHopLimit',
+        'kubernetesVersion',
+        'minSize',
+        'subnetIds',
+      ]);
+    });
+  });
+});
