@@ -181,7 +181,8 @@ function oldestKubelet(tenant: ResolvedTenant): string | undefined {
   return versions.sort((a, b) => compareVersions(a.parsed, b.parsed))[0].text;
 }
 
-function poolOptions(pool: PoolEntry): AwsWorkerPoolOptions {
+/** A pool of the tenants file (defaults applied) as construct options. */
+export function poolOptions(pool: PoolEntry): AwsWorkerPoolOptions {
   const sizes = poolSizes(pool);
   return {
     name: pool.name,

@@ -87,7 +87,14 @@ export class Problems {
 
   add(field: string, value: unknown, rule: string, position?: { line: number; column: number }): void {
     if (this.options.deferred?.(value)) return;
-    this.list.push({ where: this.where, field: this.join(field), value, rule, ...position });
+    const problem: Problem = { where: this.where, field: this.join(field), value, rule, ...position };
+    // The same rule broken at the same place once is enough (shared defaults are checked per user).
+    const same = (p: Problem) =>
+      p.field === problem.field &&
+      p.rule === problem.rule &&
+      p.line === problem.line &&
+      showValue(p.value) === showValue(problem.value);
+    if (!this.list.some(same)) this.list.push(problem);
   }
 
   /** Adds the problem unless `ok`; returns `ok` so callers can skip dependent checks. */

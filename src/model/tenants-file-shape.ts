@@ -43,7 +43,7 @@ const taint = obj(
 const poolSettings = {
   instanceType: str('EC2 instance type, e.g. m7i.large'),
   minSize: int('Minimum number of nodes', 0),
-  maxSize: int('Maximum number of nodes', 0),
+  maxSize: int('Maximum number of nodes', 1),
   desiredSize: int('Initial desired number of nodes (autoscalers own it afterwards)', 0),
   subnetIds: list(str(), 'Subnets of the autoscaling group'),
   labels: map(str(), 'Node labels'),

@@ -13,7 +13,7 @@ import { DEFAULT_DATASTORE_NAME } from './platform';
 import { DataStoreSpec, validateDataStore } from './datastore';
 import { StateSpec, validateState } from './state';
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR } from './tenant-control-plane';
-import { checkShape, DocPath, formatPath, Locate } from './shape';
+import { checkShape, DocPath, formatPath, isMapping, Locate } from './shape';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 
@@ -156,17 +156,44 @@ export function loadTenantsFile(text: string, fileName: string, checks: TenantsF
   };
   const data = doc.toJS() as unknown;
   checkShape(data ?? {}, TENANTS_FILE_SHAPE, [], problems, locate);
-  const file = data as TenantsFile;
-  if (!Array.isArray(file?.tenants)) return { problems: problems.all };
-  // Cross-field rules still run for every part whose structure is sound, so one file with mistakes of
-  // both kinds reports all of them; parts with a structural problem are not judged twice.
-  const structural = problems.all.map((p) => p.field);
+  if (!isMapping(data) || !Array.isArray(data.tenants)) return { problems: problems.all };
+
+  // Cross-field rules still run where they can, so one file with mistakes of both kinds reports all
+  // of them: a wrongly typed or unknown value is removed (its default applies) and judged once; an
+  // object missing a required key is skipped as a whole.
+  const structural = [...problems.all];
+  const incomplete = structural
+    .filter((p) => p.rule === 'is required')
+    .map((p) => formatPath(splitPath(p.field).slice(0, -1)));
+  const file = structuredClone(data) as unknown as TenantsFile;
+  for (const p of structural) if (p.rule !== 'is required') removeAt(file, splitPath(p.field));
   const broken = (at: DocPath) => {
     const prefix = formatPath(at);
-    return structural.some((f) => f === prefix || f.startsWith(`${prefix}.`) || f.startsWith(`${prefix}[`));
+    return incomplete.some((f) => f === prefix || isUnder(f, prefix));
   };
-  const tenants = checkRules(file, problems, locate, checks, broken);
+  const semantic = new Problems(fileName);
+  const tenants = checkRules(file, semantic, locate, checks, broken);
+  for (const p of semantic.all) {
+    if (structural.some((s) => p.field === s.field || isUnder(p.field, s.field))) continue;
+    problems.add(p.field, p.value, p.rule, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 });
+  }
   return problems.empty ? { file, tenants, problems: [] } : { file, problems: problems.all };
+}
+
+/** `a.b[0]` is under `a.b` and `a` */
+function isUnder(field: string, prefix: string): boolean {
+  return prefix === '' || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`);
+}
+
+function removeAt(root: unknown, path: DocPath): void {
+  let cur: unknown = root;
+  for (const part of path.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<string | number, unknown>)[part];
+  }
+  const last = path[path.length - 1];
+  if (Array.isArray(cur) && typeof last === 'number') cur[last] = undefined;
+  else if (isMapping(cur) && typeof last === 'string') delete cur[last];
 }
 
 /** The key node of the last path element, so a problem points at `maxSize:` rather than its value. */
@@ -190,13 +217,17 @@ function checkRules(
 ): ResolvedTenant[] {
   const add = (path: DocPath, value: unknown, rule: string) =>
     problems.add(formatPath(path), value, rule, locate(path));
-  if (broken(['platform']) || broken(['defaults'])) return [];
   const platform = file.platform ?? {};
   const dataStoreNames = new Set<string>();
 
   // DataStores: names, driver rules (DESIGN.md section 2), no inline secrets (the shape only allows refs).
   (platform.dataStores ?? []).forEach((ds, i) => {
     const at: DocPath = ['platform', 'dataStores', i];
+    if (!isMapping(ds) || broken(at)) {
+      // Still known by name, so tenants that refer to it are not reported twice.
+      if (isMapping(ds) && typeof ds.name === 'string') dataStoreNames.add(ds.name);
+      return;
+    }
     const local = new Problems(problems.where);
     validateDataStore(ds, local);
     for (const p of local.all) add([...at, ...splitPath(p.field)], p.value, p.rule);
@@ -227,7 +258,8 @@ function checkRules(
   const resolved: ResolvedTenant[] = [];
   file.tenants.forEach((t, i) => {
     const at: DocPath = ['tenants', i];
-    if (broken(at)) return;
+    if (!isMapping(t) || broken(at)) return;
+    const problemsBefore = problems.all.length;
     if (!isDns1035Label(t.name)) add([...at, 'name'], t.name, DNS1035_LABEL_RULE);
     else if (t.name.length > 40)
       add(
@@ -314,7 +346,8 @@ function checkRules(
     }
 
     const poolNames = new Map<string, number>();
-    const workers = (t.workers ?? []).map((w, j): PoolEntry => {
+    const workers = (t.workers ?? []).flatMap((w, j): PoolEntry[] => {
+      if (!isMapping(w) || broken([...at, 'workers', j])) return [];
       const wat: DocPath = [...at, 'workers', j];
       const pool: PoolEntry = { ...(file.defaults?.workers ?? {}), ...w };
       if (!isDns1123Label(w.name)) add([...wat, 'name'], w.name, DNS1123_LABEL_RULE);
@@ -352,7 +385,7 @@ function checkRules(
         const skew = kubelet && skewProblem(version, kubelet);
         if (skew) add(where('kubernetesVersion'), pool.kubernetesVersion, skew);
       }
-      return pool;
+      return [pool];
     });
     if (workers.length > 0 && !file.defaults?.awsRegion) {
       add(['defaults', 'awsRegion'], undefined, 'is required when a tenant has worker pools');
@@ -370,10 +403,12 @@ function checkRules(
       workers,
       cni: t.cni ?? 'calico',
     };
-    const before = problems.all.length;
-    if (pki.source === 'files' && pki.certPath && pki.keyPath)
+    if (pki.source === 'files' && pki.certPath && pki.keyPath) {
       checksAt(checks.pkiFiles, tenant, tenantProblems, [...at, 'pki'], add);
-    if (problems.all.length === before) checksAt(checks.tenant, tenant, tenantProblems, at, add);
+    }
+    // The whole-tenant checks render user data from the resolved tenant: only meaningful (and only
+    // free of repeats) when nothing else about the tenant is wrong.
+    if (problems.all.length === problemsBefore) checksAt(checks.tenant, tenant, tenantProblems, at, add);
     resolved.push(tenant);
   });
   return resolved;
