@@ -4,7 +4,8 @@ import { DataStoreDriver } from '../src/constructs/kamaji-datastore';
 import { CaKeyAlgorithm, CaSource, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { AwsWorkerPoolOptions, TokenDelivery } from '../src/constructs/aws-worker-pool';
 import { CniPlugin } from '../src/constructs/tenant-cni';
-import { ValidationError } from '../src/model/errors';
+import { Problems, ValidationError } from '../src/model/errors';
+import { checkDistinctState } from '../src/model/state';
 import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
 import { LoadedTenantsFile, PoolEntry, poolSizes, ResolvedTenant, TenantsFile } from '../src/model/tenants-file';
 import { TaintEffect } from '../src/model/kubeadm';
@@ -14,7 +15,7 @@ import { DataStoresStack } from './datastores-stack';
 import { ManagementClusterProps } from './management-cluster';
 import { TenantNodesStack } from './nodes-stack';
 import { PlatformStack } from './platform-stack';
-import { StateBackend, StateLock, StateProps } from './state';
+import { StateBackend, StateLock, StateProps, stateSpec } from './state';
 
 /** The stacks of one tenant. */
 export interface TenantStacks {
@@ -106,6 +107,11 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
     nodes?.addDependency(controlPlane);
     tenants.set(tenant.name, { controlPlane, nodes });
   }
+  // Every stack must own its state: two stacks on one key would overwrite each other's state.
+  const problems = new Problems('tenants file');
+  const ids = app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack).map((s) => s.node.id);
+  checkDistinctState(stateSpec(state), ids, problems);
+  problems.throwIfAny();
   return { platform, dataStores, tenants };
 }
 

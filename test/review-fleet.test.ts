@@ -1,0 +1,80 @@
+import { parseDocument } from 'yaml';
+import { readSynthOutput, review } from '../src/review';
+import { renderMarkdown } from '../src/review/markdown';
+import { ensureExamplePki, EXAMPLE_FLEET, synthEditedFleet, synthFleetFile } from './support/fleet';
+
+/**
+ * Review fixtures built the way a pull request produces them: the fleet example synthesized before
+ * and after an edit of its tenants file. Each change must raise exactly the expected flags.
+ */
+type Edit = (doc: ReturnType<typeof parseDocument>) => void;
+
+let base: ReturnType<typeof readSynthOutput>;
+
+beforeAll(() => {
+  ensureExamplePki();
+  base = readSynthOutput(synthFleetFile(EXAMPLE_FLEET).outdir);
+});
+
+function flagsAfter(edit: Edit): string[] {
+  const head = readSynthOutput(synthEditedFleet(edit).outdir);
+  return review(base, head).flags.map((f) => `${f.kind}:${f.tenant ?? '-'}`);
+}
+
+describe('review of fleet changes', () => {
+  test.each<[string, Edit, string[]]>([
+    ['add a tenant', (d) => d.addIn(['tenants'], d.createNode({ name: 'delta', workers: [{ name: 'general' }] })), []],
+    [
+      'remove a tenant',
+      (d) => d.deleteIn(['tenants', 2]),
+      ['control-plane-removed:charlie', 'stack-removed:charlie', 'stack-removed:charlie'],
+    ],
+    ['bump a version by one minor', (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.35.0'), []],
+    [
+      'bump a version by two minors',
+      (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.36.0'),
+      ['version-skip:bravo'],
+    ],
+    ['downgrade', (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.33.9'), ['version-downgrade:bravo']],
+    [
+      'change the CA source',
+      (d) =>
+        d.setIn(
+          ['tenants', 0, 'pki'],
+          d.createNode({ source: 'files', certPath: 'pki/bravo/ca.crt', keyPath: 'pki/bravo/ca.key' }),
+        ),
+      ['ca-changed:alpha'],
+    ],
+    [
+      'switch token delivery',
+      (d) => d.setIn(['tenants', 0, 'workers', 0, 'tokenDelivery'], 'inline'),
+      ['token-delivery-changed:alpha'],
+    ],
+    ['resize a pool', (d) => d.setIn(['tenants', 2, 'workers', 0, 'maxSize'], 8), []],
+    [
+      'turn off konnectivity',
+      (d) => d.setIn(['tenants', 0, 'controlPlane'], d.createNode({ konnectivity: false })),
+      ['konnectivity-off:alpha'],
+    ],
+    [
+      'move a tenant to another DataStore',
+      (d) => d.setIn(['tenants', 0, 'dataStore'], 'postgres-gold'),
+      ['datastore-changed:alpha'],
+    ],
+  ])('%s', (_name, edit, expected) => {
+    expect(flagsAfter(edit).sort()).toEqual([...expected].sort());
+  });
+
+  test('the report of a real change is deterministic and holds no secret', () => {
+    const edit: Edit = (d) => {
+      d.setIn(['tenants', 0, 'workers', 0, 'tokenDelivery'], 'inline');
+      d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.35.0');
+    };
+    const a = renderMarkdown(review(base, readSynthOutput(synthEditedFleet(edit).outdir)));
+    const b = renderMarkdown(review(base, readSynthOutput(synthEditedFleet(edit).outdir)));
+    expect(a).toBe(b);
+    expect(a).toContain('token-delivery-changed');
+    expect(a).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    expect(a).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
+  });
+});
