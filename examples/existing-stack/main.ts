@@ -1,0 +1,11 @@
+import { App } from 'cdktf';
+import { ExistingInfraStack } from './stack';
+
+const app = new App();
+new ExistingInfraStack(app, 'infra', {
+  region: 'eu-west-1',
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'],
+  apiServerAddress: '203.0.113.10',
+});
+app.synth();
