@@ -6,6 +6,7 @@ import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
 import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
+import { Problem, ValidationError } from '../src/model/errors';
 import { DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
@@ -67,20 +68,35 @@ export class TenantControlPlaneStack extends TerraformStack {
       });
       dependsOn.push(this.namespace);
     }
-    this.pki = new TenantPki(this, 'Pki', {
-      ...props.pki,
-      kubernetesProvider: this.kubernetesProvider,
-      tlsProvider,
-      tenantName: props.name,
-      namespace,
-      dependsOn,
-    });
-    this.controlPlane = new TenantControlPlane(this, 'ControlPlane', {
-      ...props,
-      kubernetesProvider: this.kubernetesProvider,
-      pki: this.pki,
-      dependsOn,
-    });
+    // Each construct throws its own ValidationError; collect both so one run reports every problem
+    // (a bad CA file and a bad version together, not one per run).
+    const problems: Problem[] = [];
+    const pki = collect(
+      problems,
+      () =>
+        new TenantPki(this, 'Pki', {
+          ...props.pki,
+          kubernetesProvider: this.kubernetesProvider,
+          tlsProvider,
+          tenantName: props.name,
+          namespace,
+          dependsOn,
+        }),
+    );
+    const controlPlane = collect(
+      problems,
+      () =>
+        new TenantControlPlane(this, 'ControlPlane', {
+          ...props,
+          kubernetesProvider: this.kubernetesProvider,
+          // Without a valid CA the control plane is still validated (its own default CA is never synthesized).
+          pki,
+          dependsOn,
+        }),
+    );
+    if (problems.length > 0 || !pki || !controlPlane) throw new ValidationError(problems);
+    this.pki = pki;
+    this.controlPlane = controlPlane;
 
     const cp = this.controlPlane;
     new TerraformOutput(this, 'name', { value: cp.name });
@@ -93,5 +109,16 @@ export class TenantControlPlaneStack extends TerraformStack {
     new TerraformOutput(this, 'admin_kubeconfig_secret', { value: `${cp.namespace}/${cp.adminKubeconfigSecretName}` });
     new TerraformOutput(this, 'ca_certificate_pem', { value: this.pki.certificatePem });
     if (this.pki.discoveryHash) new TerraformOutput(this, 'ca_discovery_hash', { value: this.pki.discoveryHash });
+  }
+}
+
+/** Runs `build`; a ValidationError's problems go into `problems` (and undefined comes back). */
+function collect<T>(problems: Problem[], build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    problems.push(...e.problems);
+    return undefined;
   }
 }

@@ -1,6 +1,8 @@
+import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { DataAwsSubnets } from '@cdktf/provider-aws/lib/data-aws-subnets';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
@@ -12,6 +14,7 @@ import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/const
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
+import { Problem, ValidationError } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
@@ -108,19 +111,35 @@ export class TenantNodesStack extends TerraformStack {
     this.tenantKubernetesProvider = new KubernetesProvider(this, 'tenant', { alias: 'tenant', ...connection });
     this.tenantHelmProvider = new HelmProvider(this, 'tenant-helm', { alias: 'tenant', kubernetes: connection });
 
+    // Each construct throws its own ValidationError; collect them so one run reports every problem
+    // (a bad token TTL, a bad pod CIDR and a bad pool together, not one per run).
+    const found: Problem[] = [];
     const needsParameter = props.pools.some((p) => (p.tokenDelivery ?? TokenDelivery.SSM) === TokenDelivery.SSM);
-    this.token = new BootstrapToken(this, 'BootstrapToken', {
+    const tokenProps = {
       ...props.token,
       kubernetesProvider: this.tenantKubernetesProvider,
       ssmParameterName: needsParameter
         ? (props.tokenParameterName ?? `/kamaji/${props.tenantName}/bootstrap-token`)
         : undefined,
-    });
-    this.cni = new TenantCni(this, 'Cni', {
-      ...props.cni,
-      helmProvider: this.tenantHelmProvider,
-      podCidr: props.podCidr,
-    });
+    };
+    const token =
+      collect(found, () => new BootstrapToken(this, 'BootstrapToken', tokenProps)) ??
+      // A stand-in with the default rotation, only so the pools are checked in the same run; it is
+      // never synthesized (the stack throws below).
+      collect(
+        [],
+        () =>
+          new BootstrapToken(this, 'UncheckedToken', { ...tokenProps, rotationHours: undefined, ttlHours: undefined }),
+      );
+    const cni = collect(
+      found,
+      () =>
+        new TenantCni(this, 'Cni', {
+          ...props.cni,
+          helmProvider: this.tenantHelmProvider,
+          podCidr: props.podCidr,
+        }),
+    );
 
     let defaultNetwork: { vpcId: string; subnetIds: string[] } | undefined;
     const defaults = () => {
@@ -137,19 +156,73 @@ export class TenantNodesStack extends TerraformStack {
       return defaultNetwork;
     };
 
-    this.pools = props.pools.map(
-      (pool) =>
-        new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
-          ...pool,
-          ...(pool.subnetIds === undefined ? defaults() : {}),
-          tenantName: props.tenantName,
-          controlPlaneVersion: props.controlPlaneVersion,
-          endpoint,
-          caData,
-          token: this.token,
-          region: props.awsRegion,
-        }),
+    // Each pool's own security group admits its own nodes only. With several pools, pods, Calico
+    // VXLAN (UDP 4789), Typha and kubelets (konnectivity agents reach them) must also talk across
+    // pools, so every pool joins one more group that admits all of the tenant's nodes. Its VPC is the
+    // first pool's; all pools of a tenant share one VPC (AWS refuses a group from another VPC).
+    let shared: SecurityGroup | undefined;
+    if (props.pools.length > 1) {
+      const first = props.pools[0].subnetIds;
+      const vpcId =
+        first === undefined
+          ? defaults().vpcId
+          : new DataAwsSubnet(this, 'SharedSecurityGroupSubnet', { id: Fn.element(first, 0) }).vpcId;
+      const allNodes = {
+        description: 'all nodes of the tenant',
+        protocol: '-1',
+        fromPort: 0,
+        toPort: 0,
+        cidrBlocks: [],
+        ipv6CidrBlocks: [],
+        prefixListIds: [],
+        securityGroups: [],
+        selfAttribute: true,
+      };
+      shared = new SecurityGroup(this, 'SharedSecurityGroup', {
+        namePrefix: `${props.tenantName}-nodes-`,
+        description: `cdktf-kamaji workers of tenant ${props.tenantName}, all pools`,
+        vpcId,
+        ingress: [allNodes],
+        egress: [allNodes],
+        tags: { 'cdktf-kamaji/tenant': props.tenantName },
+        lifecycle: { createBeforeDestroy: true },
+      });
+    }
+
+    const pools = props.pools.map((pool) =>
+      token
+        ? collect(
+            found,
+            () =>
+              new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
+                ...pool,
+                ...(pool.subnetIds === undefined ? defaults() : {}),
+                tenantName: props.tenantName,
+                controlPlaneVersion: props.controlPlaneVersion,
+                endpoint,
+                caData,
+                token,
+                region: props.awsRegion,
+                additionalSecurityGroupIds: shared ? [shared.id] : undefined,
+              }),
+          )
+        : undefined,
     );
+    if (found.length > 0 || !token || !cni) throw new ValidationError(found);
+    this.token = token;
+    this.cni = cni;
+    this.pools = pools.filter((pool): pool is AwsWorkerPool => pool !== undefined);
+  }
+}
+
+/** Runs `build`; a ValidationError's problems go into `problems` (and undefined comes back). */
+function collect<T>(problems: Problem[], build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    problems.push(...e.problems);
+    return undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Testing } from 'cdktf';
 import { PlatformStack } from '../stacks/platform-stack';
 import { TenantControlPlaneStack, TenantControlPlaneStackProps } from '../stacks/control-plane-stack';
+import { CaSource } from '../src/constructs/tenant-pki';
 import { ValidationError } from '../src/model/errors';
 
 function synthStack(props: Partial<TenantControlPlaneStackProps> = {}) {
@@ -71,5 +72,29 @@ describe('TenantControlPlaneStack', () => {
         value: 'Acme',
       });
     }
+  });
+
+  test('reports the CA problems and the control-plane problems of one input together', () => {
+    let error: unknown;
+    try {
+      synthStack({
+        kubernetesVersion: '1.99.0',
+        replicas: 0,
+        pki: { source: CaSource.FILES, certificateFile: 'does/not/exist/ca.crt', keyFile: 'does/not/exist/ca.key' },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const problems = (error as ValidationError).problems.map(({ where, field, value }) => ({ where, field, value }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { where: 'tenant-acme-control-plane/Pki', field: 'certificateFile', value: 'does/not/exist/ca.crt' },
+        { where: 'tenant-acme-control-plane/Pki', field: 'keyFile', value: 'does/not/exist/ca.key' },
+        { where: 'tenant-acme-control-plane/ControlPlane', field: 'kubernetesVersion', value: 'v1.99.0' },
+        { where: 'tenant-acme-control-plane/ControlPlane', field: 'replicas', value: 0 },
+      ]),
+    );
+    expect((error as ValidationError).message).toMatch(/^4 validation problems:/);
   });
 });

@@ -151,6 +151,15 @@ describe('cloud-config', () => {
     expect(script).toContain('JOIN_ATTEMPTS=5');
   });
 
+  test('installs conntrack before kubeadm runs (kubeadm < 1.32 preflight needs it; kubelet packages no longer pull it)', () => {
+    for (const version of ['v1.30.14', 'v1.31.14', 'v1.36.0']) {
+      const lines = renderBootstrapScript(input({ version: parseVersion(version)! })).split('\n');
+      const install = lines.findIndex((l) => /^apt-get install .*\bconntrack\b/.test(l));
+      expect(install).toBeGreaterThan(-1);
+      expect(install).toBeLessThan(lines.findIndex((l) => l.startsWith('until kubeadm join')));
+    }
+  });
+
   test('rendering is deterministic and the node-config hash ignores the token but not the version', () => {
     const a = input({ token: { delivery: 'inline', token: 'aaaaaa.aaaaaaaaaaaaaaaa' } });
     const b = input({ token: { delivery: 'inline', token: 'bbbbbb.bbbbbbbbbbbbbbbb' } });

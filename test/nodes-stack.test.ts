@@ -174,4 +174,52 @@ describe('TenantNodesStack', () => {
     expect(error.problems[0]).toMatchObject({ where, field, value });
     expect(error.problems[0].rule).toMatch(rule);
   });
+
+  test('reports the token, CNI and pool problems of one input together', () => {
+    const error = problemsOf({
+      token: { rotationHours: 100, ttlHours: 50 },
+      podCidr: '10.244.0.0/30',
+      pools: [
+        { name: 'default', minSize: 4, maxSize: 2 },
+        { name: 'spot', kubernetesVersion: 'v1.36.0' },
+      ],
+    });
+    expect(error.problems.map(({ where, field, value }) => ({ where, field, value }))).toEqual([
+      { where: 'tenant-demo-nodes/BootstrapToken', field: 'ttlHours', value: 50 },
+      { where: 'tenant-demo-nodes/Cni', field: 'podCidr', value: '10.244.0.0/30' },
+      { where: 'tenant-demo-nodes/PoolDefault', field: 'minSize', value: 4 },
+      { where: 'tenant-demo-nodes/PoolSpot', field: 'kubernetesVersion', value: 'v1.36.0' },
+    ]);
+  });
+
+  test('several pools share one more security group so their nodes reach each other; one pool needs none', () => {
+    const { json } = synthNodes({ pools: [{ name: 'default' }, { name: 'gpu-a' }] });
+    const groups = json.resource.aws_security_group;
+    const shared = groups.SharedSecurityGroup;
+    const allNodes = expect.objectContaining({ protocol: '-1', from_port: 0, to_port: 0, self: true, cidr_blocks: [] });
+    expect(shared.ingress).toEqual([allNodes]);
+    expect(shared.egress).toEqual([allNodes]);
+    expect(shared.vpc_id).toBe('${data.aws_vpc.DefaultVpc.id}');
+    const templates = Object.values(json.resource.aws_launch_template) as any[];
+    expect(templates).toHaveLength(2);
+    for (const template of templates) {
+      expect(template.vpc_security_group_ids).toHaveLength(2);
+      expect(template.vpc_security_group_ids[1]).toBe('${aws_security_group.SharedSecurityGroup.id}');
+    }
+
+    const own = synthNodes({
+      pools: [
+        { name: 'a', subnetIds: ['subnet-0123456789abcdef0'] },
+        { name: 'b', subnetIds: ['subnet-0123456789abcdef1'] },
+      ],
+    }).json;
+    expect(own.resource.aws_security_group.SharedSecurityGroup.vpc_id).toBe(
+      '${data.aws_subnet.SharedSecurityGroupSubnet.vpc_id}',
+    );
+    expect(own.data.aws_subnet.SharedSecurityGroupSubnet.id).toBe('${element(["subnet-0123456789abcdef0"], 0)}');
+
+    const single = synthNodes().json;
+    expect(single.resource.aws_security_group.SharedSecurityGroup).toBeUndefined();
+    expect(onlyResource(single, 'aws_launch_template').vpc_security_group_ids).toHaveLength(1);
+  });
 });

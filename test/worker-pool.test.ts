@@ -155,6 +155,23 @@ describe('AwsWorkerPool', () => {
     ]);
   });
 
+  test('additional security groups (the tenant-wide one of the nodes stack) join the launch template', () => {
+    const extra = { additionalSecurityGroupIds: ['sg-0123456789abcdef0'] } as Partial<AwsWorkerPoolOptions>;
+    const { lt } = synthPool({ pool: extra });
+    expect(lt.vpc_security_group_ids).toEqual([
+      expect.stringMatching(/^\$\{aws_security_group\.PoolDefault_SecurityGroup_\w+\.id\}$/),
+      'sg-0123456789abcdef0',
+    ]);
+    const bad = { additionalSecurityGroupIds: ['vpc-0123'] } as Partial<AwsWorkerPoolOptions>;
+    expect(problemsOf({ pool: bad }).problems).toEqual([
+      expect.objectContaining({
+        where: 'nodes/PoolDefault',
+        field: 'additionalSecurityGroupIds[0]',
+        value: 'vpc-0123',
+      }),
+    ]);
+  });
+
   test('group: sizes, subnets, rolling refresh at 90 % with skip matching, desired capacity ignored, tags propagated', () => {
     const { asg, lt } = synthPool({ pool: { minSize: 2, maxSize: 5, tags: { team: 'platform' } } });
     expect(asg).toMatchObject({

@@ -171,6 +171,13 @@ export interface AwsWorkerPoolProps extends AwsWorkerPoolOptions {
    * @default - the VPC of the first subnet
    */
   readonly vpcId?: string;
+  /**
+   * More security groups for the nodes, such as one shared by all pools of the tenant: the pool's
+   * own group admits traffic from its own nodes only, so pods, VXLAN (UDP 4789) and kubelets of
+   * different pools need a common group to reach each other (the nodes stack adds one).
+   * @default - none
+   */
+  readonly additionalSecurityGroupIds?: string[];
 }
 
 const NODE_CONFIG_TAG = 'cdktf-kamaji/node-config';
@@ -207,6 +214,14 @@ export class AwsWorkerPool extends Construct {
       'must be a Kubernetes version such as "v1.33.4"',
     );
     const version = validateWorkerPool(spec, controlPlane, problems);
+    (props.additionalSecurityGroupIds ?? []).forEach((id, i) =>
+      problems.check(
+        /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/.test(id),
+        `additionalSecurityGroupIds[${i}]`,
+        id,
+        'must be a security group id such as "sg-0123456789abcdef0"',
+      ),
+    );
     let tokenSource: TokenSource | undefined;
     if (spec.tokenDelivery === TokenDelivery.SSM) {
       if (props.token.parameterName === undefined) {
@@ -338,7 +353,7 @@ export class AwsWorkerPool extends Construct {
       userData: Fn.base64encode(userData.asString),
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
-      vpcSecurityGroupIds: [this.securityGroup.id],
+      vpcSecurityGroupIds: [this.securityGroup.id, ...(props.additionalSecurityGroupIds ?? [])],
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',

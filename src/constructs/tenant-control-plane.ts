@@ -1,3 +1,4 @@
+import { DataKubernetesResource } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resource';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
@@ -326,13 +327,26 @@ export class TenantControlPlane extends Construct {
       },
     });
 
-    this.endpointHost =
-      spec.address ??
-      Token.asString(
-        Fn.element(
-          Fn.split(':', Token.asString(Fn.lookupNested(this.manifest.object, ['status', 'controlPlaneEndpoint']))),
-          0,
-        ),
-      );
+    this.endpointHost = spec.address ?? this.publishedEndpointHost(props.kubernetesProvider);
+  }
+
+  /**
+   * The host of Kamaji's `status.controlPlaneEndpoint` (`host:port`), read at apply time.
+   *
+   * Not from the manifest: kubernetes_manifest's `object` never holds `status` (the provider drops it,
+   * `RemoveServerSideFields` and `TFTypeFromOpenAPI(..., status=false)` in its manifest/provider), so
+   * `object.status.controlPlaneEndpoint` fails the plan with "Unsupported attribute". The
+   * kubernetes_resource data source keeps status; it is read once the TCP is applied and Ready.
+   */
+  private publishedEndpointHost(provider: KubernetesProvider): string {
+    const status = new DataKubernetesResource(this, 'Status', {
+      provider,
+      apiVersion: TCP_API_VERSION,
+      kind: TCP_KIND,
+      metadata: { name: this.name, namespace: this.namespace },
+      dependsOn: [this.manifest],
+    });
+    const endpoint = Token.asString(Fn.lookupNested(status.object, ['status', 'controlPlaneEndpoint']));
+    return Token.asString(Fn.element(Fn.split(':', endpoint), 0));
   }
 }

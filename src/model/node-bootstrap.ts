@@ -14,8 +14,8 @@
  * Token from SSM: the script signs `GetParameter` with SigV4 in a short python3 standard-library
  * signer rather than `curl --aws-sigv4`. curl's SigV4 support has had header bugs across the versions
  * Ubuntu ships (x-amz-security-token named as signed but missing, curl/curl#11007, left in
- * KNOWN_BUGS; a duplicated x-amz-date, curl/curl#11738; CVE-2026-86409, stale SigV4 headers, affects
- * 8.5.0 of Ubuntu 24.04), and instance-role credentials are always session credentials. python3 is
+ * KNOWN_BUGS; a duplicated x-amz-date, curl/curl#11738), and instance-role credentials are always
+ * session credentials, which need exactly that header signed. python3 is
  * on every Ubuntu cloud image (cloud-init is written in it).
  */
 import { createHash } from 'node:crypto';
@@ -120,7 +120,10 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     'log "step 2/6: containerd with the systemd cgroup driver"',
     'export DEBIAN_FRONTEND=noninteractive',
     'apt-get update -q',
-    'apt-get install -y -q apt-transport-https ca-certificates curl gpg containerd',
+    // conntrack: kubeadm before 1.32 fails its preflight without it ([ERROR FileExisting-conntrack],
+    // check removed by kubernetes/kubernetes#126953), and pkgs.k8s.io kubelet packages stopped
+    // depending on it from v1.31.14 (kubernetes/kubernetes#135306); Ubuntu's image lacks it.
+    'apt-get install -y -q apt-transport-https ca-certificates curl gpg containerd conntrack',
     'install -d -m 0755 "${ROOT}/etc/apt/keyrings" "${ROOT}/etc/containerd"',
     'containerd config default | sed -e \'s/SystemdCgroup = false/SystemdCgroup = true/\' >"${ROOT}/etc/containerd/config.toml"',
     'grep -q "SystemdCgroup = true" "${ROOT}/etc/containerd/config.toml" || fail "containerd config has no SystemdCgroup = true"',
