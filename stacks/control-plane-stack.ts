@@ -6,7 +6,7 @@ import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
 import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
-import { Problem, ValidationError } from '../src/model/errors';
+import { ValidationError, collectProblems } from '../src/model/errors';
 import { DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
@@ -71,7 +71,7 @@ export class TenantControlPlaneStack extends TerraformStack {
     // Each construct throws its own ValidationError; collect both so one run reports every problem
     // (a bad CA file and a bad version together, not one per run).
     const problems: Problem[] = [];
-    const pki = collect(
+    const pki = collectProblems(
       problems,
       () =>
         new TenantPki(this, 'Pki', {
@@ -83,7 +83,7 @@ export class TenantControlPlaneStack extends TerraformStack {
           dependsOn,
         }),
     );
-    const controlPlane = collect(
+    const controlPlane = collectProblems(
       problems,
       () =>
         new TenantControlPlane(this, 'ControlPlane', {
@@ -109,16 +109,5 @@ export class TenantControlPlaneStack extends TerraformStack {
     new TerraformOutput(this, 'admin_kubeconfig_secret', { value: `${cp.namespace}/${cp.adminKubeconfigSecretName}` });
     new TerraformOutput(this, 'ca_certificate_pem', { value: this.pki.certificatePem });
     if (this.pki.discoveryHash) new TerraformOutput(this, 'ca_discovery_hash', { value: this.pki.discoveryHash });
-  }
-}
-
-/** Runs `build`; a ValidationError's problems go into `problems` (and undefined comes back). */
-function collect<T>(problems: Problem[], build: () => T): T | undefined {
-  try {
-    return build();
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    problems.push(...e.problems);
-    return undefined;
   }
 }

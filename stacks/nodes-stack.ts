@@ -14,7 +14,7 @@ import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/const
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
-import { Problem, ValidationError } from '../src/model/errors';
+import { ValidationError, collectProblems } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
@@ -123,15 +123,15 @@ export class TenantNodesStack extends TerraformStack {
         : undefined,
     };
     const token =
-      collect(found, () => new BootstrapToken(this, 'BootstrapToken', tokenProps)) ??
+      collectProblems(found, () => new BootstrapToken(this, 'BootstrapToken', tokenProps)) ??
       // A stand-in with the default rotation, only so the pools are checked in the same run; it is
       // never synthesized (the stack throws below).
-      collect(
+      collectProblems(
         [],
         () =>
           new BootstrapToken(this, 'UncheckedToken', { ...tokenProps, rotationHours: undefined, ttlHours: undefined }),
       );
-    const cni = collect(
+    const cni = collectProblems(
       found,
       () =>
         new TenantCni(this, 'Cni', {
@@ -191,7 +191,7 @@ export class TenantNodesStack extends TerraformStack {
 
     const pools = props.pools.map((pool) =>
       token
-        ? collect(
+        ? collectProblems(
             found,
             () =>
               new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
@@ -212,17 +212,6 @@ export class TenantNodesStack extends TerraformStack {
     this.token = token;
     this.cni = cni;
     this.pools = pools.filter((pool): pool is AwsWorkerPool => pool !== undefined);
-  }
-}
-
-/** Runs `build`; a ValidationError's problems go into `problems` (and undefined comes back). */
-function collect<T>(problems: Problem[], build: () => T): T | undefined {
-  try {
-    return build();
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    problems.push(...e.problems);
-    return undefined;
   }
 }
 

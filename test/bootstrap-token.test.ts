@@ -3,6 +3,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { BootstrapToken, BootstrapTokenProps } from '../src/constructs/bootstrap-token';
 import { ValidationError } from '../src/model/errors';
 import { TOKEN_PATTERN, TOKEN_SHAPED } from '../src/model/bootstrap-token';
+import { validationErrorOf } from './support/errors';
 
 function synthToken(props: BootstrapTokenProps = {}) {
   const app = Testing.app();
@@ -14,13 +15,7 @@ function synthToken(props: BootstrapTokenProps = {}) {
 }
 
 function problemsOf(props: BootstrapTokenProps): ValidationError {
-  try {
-    synthToken(props);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthToken(props));
 }
 
 describe('BootstrapToken', () => {

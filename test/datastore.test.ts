@@ -6,6 +6,7 @@ import { renderDataStore } from '../src/model/datastore';
 import { DataStoresStack } from '../stacks/datastores-stack';
 import { crdValidator } from './support/crd';
 import { describeWithShared } from './support/tools';
+import { validationErrorOf } from './support/errors';
 
 const ref = (name: string, keyPath: string) => ({ name, namespace: 'databases', keyPath });
 
@@ -40,13 +41,7 @@ function synth(options: KamajiDataStoreOptions) {
 }
 
 function problems(options: KamajiDataStoreOptions): ValidationError {
-  try {
-    synth(options);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synth(options));
 }
 
 describe('KamajiDataStore', () => {

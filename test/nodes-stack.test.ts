@@ -4,6 +4,7 @@ import { TOKEN_SHAPED } from '../src/model/bootstrap-token';
 import { ValidationError } from '../src/model/errors';
 import { TenantNodesStack, TenantNodesStackProps } from '../stacks/nodes-stack';
 import { onlyResource, synthApp } from './support/synth';
+import { validationErrorOf } from './support/errors';
 
 const PROPS: TenantNodesStackProps = {
   tenantName: 'demo',
@@ -23,13 +24,7 @@ function synthNodes(props: Partial<TenantNodesStackProps> = {}) {
 }
 
 function problemsOf(props: Partial<TenantNodesStackProps>): ValidationError {
-  try {
-    synthNodes(props);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthNodes(props));
 }
 
 describe('TenantNodesStack', () => {

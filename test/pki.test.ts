@@ -11,6 +11,7 @@ import { Problems, ValidationError } from '../src/model/errors';
 import { checkCa, discoveryHash, generateCa } from '../src/model/pki';
 import { tempDir } from './support/synth';
 import { testWithTool } from './support/tools';
+import { validationErrorOf } from './support/errors';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -222,13 +223,7 @@ describe('TenantPki', () => {
   }
 
   function errorOf(options: TenantPkiOptions): ValidationError {
-    try {
-      synthPki(options);
-    } catch (e) {
-      if (e instanceof ValidationError) return e;
-      throw e;
-    }
-    throw new Error('expected a ValidationError');
+    return validationErrorOf(() => synthPki(options));
   }
 
   test('generated (default): RSA 2048 CA at apply time, a Secret with the four keys, no key material', () => {

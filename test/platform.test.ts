@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { KamajiPlatform, KamajiPlatformOptions } from '../src/constructs/kamaji-platform';
 import { ValidationError } from '../src/model/errors';
 import { DEFAULT_KAMAJI_IMAGE_TAG } from '../src/model/platform';
+import { validationErrorOf } from './support/errors';
 
 function synthPlatform(options: KamajiPlatformOptions = {}) {
   const app = Testing.app();
@@ -17,13 +18,7 @@ function synthPlatform(options: KamajiPlatformOptions = {}) {
 }
 
 function problemsOf(options: KamajiPlatformOptions): ValidationError {
-  try {
-    synthPlatform(options);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthPlatform(options));
 }
 
 describe('KamajiPlatform', () => {

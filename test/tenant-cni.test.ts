@@ -3,6 +3,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { parse } from 'yaml';
 import { CniPlugin, TenantCni, TenantCniProps } from '../src/constructs/tenant-cni';
 import { ValidationError } from '../src/model/errors';
+import { validationErrorOf } from './support/errors';
 
 function synthCni(props: Partial<TenantCniProps> = {}) {
   const app = Testing.app();
@@ -13,13 +14,7 @@ function synthCni(props: Partial<TenantCniProps> = {}) {
 }
 
 function problemsOf(props: Partial<TenantCniProps>): ValidationError {
-  try {
-    synthCni(props);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthCni(props));
 }
 
 describe('TenantCni', () => {

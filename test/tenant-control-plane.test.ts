@@ -3,6 +3,7 @@ import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { TenantControlPlane, TenantControlPlaneProps } from '../src/constructs/tenant-control-plane';
 import { TenantPki } from '../src/constructs/tenant-pki';
 import { ValidationError } from '../src/model/errors';
+import { validationErrorOf } from './support/errors';
 
 type Options = Omit<TenantControlPlaneProps, 'kubernetesProvider'>;
 
@@ -27,13 +28,7 @@ function synthTcp(options: Partial<Options> = {}, withPki = false) {
 }
 
 function errorOf(options: Partial<Options>): ValidationError {
-  try {
-    synthTcp(options);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthTcp(options));
 }
 
 describe('TenantControlPlane construct', () => {

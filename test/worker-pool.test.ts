@@ -7,6 +7,7 @@ import { TOKEN_SHAPED } from '../src/model/bootstrap-token';
 import { TaintEffect } from '../src/model/kubeadm';
 import { ValidationError } from '../src/model/errors';
 import { onlyResource } from './support/synth';
+import { validationErrorOf } from './support/errors';
 
 const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
 
@@ -57,13 +58,7 @@ function synthPool(setup: Setup = {}) {
 }
 
 function problemsOf(setup: Setup): ValidationError {
-  try {
-    synthPool(setup);
-  } catch (e) {
-    if (e instanceof ValidationError) return e;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => synthPool(setup));
 }
 
 describe('AwsWorkerPool', () => {

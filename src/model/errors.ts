@@ -122,3 +122,17 @@ export class Problems {
     return field.startsWith('[') ? `${this.prefix}${field}` : `${this.prefix}.${field}`;
   }
 }
+
+/**
+ * Runs `build` and returns its result; a ValidationError it throws adds its problems to `into` and
+ * gives undefined, so a caller can go on validating its other parts and report everything at once.
+ */
+export function collectProblems<T>(into: Problem[], build: () => T): T | undefined {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    into.push(...e.problems);
+    return undefined;
+  }
+}
