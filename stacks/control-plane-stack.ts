@@ -6,7 +6,7 @@ import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
 import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
-import { ValidationError, collectProblems } from '../src/model/errors';
+import { collectProblems, Problem, ValidationError } from '../src/model/errors';
 import { DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';

@@ -14,7 +14,7 @@ import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/const
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
-import { ValidationError, collectProblems } from '../src/model/errors';
+import { collectProblems, Problem, ValidationError } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
