@@ -98,6 +98,7 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
             tcpName: controlPlane.controlPlane.name,
             tcpNamespace: controlPlane.controlPlane.namespace,
             controlPlaneVersion: controlPlane.controlPlane.kubernetesVersion,
+            oldestKubeletVersion: controlPlane.controlPlane.spec.oldestKubeletVersion,
             podCidr: controlPlane.controlPlane.podCidr,
             awsRegion: tenant.awsRegion!,
             cni: { plugin: tenant.cni === 'none' ? CniPlugin.NONE : CniPlugin.CALICO },

@@ -16,6 +16,8 @@ import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
 import { collectProblems, Problem, ValidationError } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
+import { KUBELET_CONFIG_FIELDS_MINOR } from '../src/model/tenant-control-plane';
+import { parseVersion } from '../src/model/versions';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
 
@@ -54,6 +56,13 @@ export interface TenantNodesStackProps extends ManagementClusterProps {
    * @default - a local file, `terraform.<stack-id>.tfstate`
    */
   readonly state?: StateProps;
+  /**
+   * The `oldestKubeletVersion` the tenant's TenantControlPlane was given. Kamaji's generated
+   * kubelet-config carries fields kubelets older than 1.35 reject (Kamaji issue #1062) unless the
+   * control plane patches them out, so a pool older than 1.35 is refused when this is 1.35 or later.
+   * @default - the control plane's version
+   */
+  readonly oldestKubeletVersion?: string;
 }
 
 /**
@@ -77,9 +86,23 @@ export class TenantNodesStack extends TerraformStack {
     problems.check(isDns1123Label(props.tcpNamespace), 'tcpNamespace', props.tcpNamespace, DNS1123_LABEL_RULE);
     problems.check(props.pools.length > 0, 'pools', props.pools, 'must hold at least one worker pool');
     const seen = new Set<string>();
+    const floor = parseVersion(props.oldestKubeletVersion ?? props.controlPlaneVersion);
     props.pools.forEach((pool, i) => {
       problems.check(!seen.has(pool.name), `pools[${i}].name`, pool.name, 'must be unique within the tenant');
       seen.add(pool.name);
+      const kubelet = parseVersion(pool.kubernetesVersion);
+      if (
+        kubelet &&
+        floor &&
+        kubelet.minor < KUBELET_CONFIG_FIELDS_MINOR &&
+        floor.minor >= KUBELET_CONFIG_FIELDS_MINOR
+      ) {
+        problems.add(
+          `pools[${i}].kubernetesVersion`,
+          pool.kubernetesVersion,
+          `is older than 1.35 while the control plane's oldestKubeletVersion is ${props.oldestKubeletVersion ?? props.controlPlaneVersion}: set oldestKubeletVersion (here and on the TenantControlPlane) to this version, or the kubelet rejects Kamaji's kubelet-config (Kamaji issue #1062)`,
+        );
+      }
     });
     problems.throwIfAny();
 

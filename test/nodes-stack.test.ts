@@ -28,6 +28,22 @@ function problemsOf(props: Partial<TenantNodesStackProps>): ValidationError {
 }
 
 describe('TenantNodesStack', () => {
+  test('a pool older than 1.35 needs the control plane to patch the kubelet-config (Kamaji #1062)', () => {
+    const error = problemsOf({ pools: [{ name: 'default' }, { name: 'old', kubernetesVersion: 'v1.33.2' }] });
+    expect(error.problems).toEqual([
+      expect.objectContaining({ where: 'tenant-demo-nodes', field: 'pools[1].kubernetesVersion', value: 'v1.33.2' }),
+    ]);
+    expect(error.problems[0].rule).toMatch(/oldestKubeletVersion.*#1062/);
+    // Declared on both sides, the same pool is fine.
+    expect(() =>
+      synthNodes({ oldestKubeletVersion: 'v1.33.2', pools: [{ name: 'old', kubernetesVersion: 'v1.33.2' }] }),
+    ).not.toThrow();
+    // Below 1.35 on both sides, there is nothing to patch.
+    expect(() =>
+      synthNodes({ controlPlaneVersion: 'v1.34.1', pools: [{ name: 'old', kubernetesVersion: 'v1.32.0' }] }),
+    ).not.toThrow();
+  });
+
   test('holds the token Secret, SSM parameter, IAM, SG, launch template, ASG and the Calico release', () => {
     const { json } = synthNodes();
     const counts = Object.fromEntries(
