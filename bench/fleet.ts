@@ -1,38 +1,48 @@
 /**
- * `npm run bench:fleet -- --tenants N[,N...] [--runs R]`
+ * `npm run bench:fleet -- --tenants N[,N...] [--runs R] [--max-old-space-size MB]`
  *
  * Synthesizes an N-tenant fleet (control-plane + nodes stack per tenant, one pool each) with our
  * app, and the same resources with a hand-written raw-cdktf app (bench/baseline.ts), each in a child
  * process of its own, so wall time and peak RSS are that process's alone. Prints one JSON line per N
  * (medians over R runs) and, with several N, the fitted exponent of time against N.
+ *
+ * `oursSeconds`/`baselineSeconds` are wall time of the whole child (Node start, module loading, synth);
+ * `oursSynthSeconds`/`baselineSynthSeconds` are the child's own measure from the tenants file to the
+ * last file written, without the start-up cost that is the same at every N (and flattens the exponent);
+ * `oursCpuSeconds`/`baselineCpuSeconds` are the child's CPU time, which other load on the machine
+ * disturbs much less than wall time.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-interface ChildResult {
-  stacks: number;
-  resources: number;
-  byType: Record<string, number>;
-  peakRssMb: number;
-}
+import type { BenchKind, ChildResult } from './synth-child';
 
 interface Measurement extends ChildResult {
   seconds: number;
 }
 
-function parseArgs(argv: string[]): { tenants: number[]; runs: number } {
+interface Options {
+  tenants: number[];
+  runs: number;
+  maxOldSpaceSizeMb?: number;
+}
+
+function parseArgs(argv: string[]): Options {
   let tenants = [10, 100, 1000];
   let runs = 3;
+  let maxOldSpaceSizeMb: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = inline ?? argv[++i];
-    if (flag === '--tenants') tenants = value.split(',').map((n) => parsePositive(flag, n));
+    if (flag === '--tenants') tenants = (value ?? '').split(',').map((n) => parsePositive(flag, n));
     else if (flag === '--runs') runs = parsePositive(flag, value);
-    else throw new Error(`unknown option ${argv[i]} (options: --tenants N[,N...], --runs R)`);
+    else if (flag === '--max-old-space-size') maxOldSpaceSizeMb = parsePositive(flag, value);
+    else throw new Error(`unknown option ${argv[i]} (options: --tenants N[,N...], --runs R, --max-old-space-size MB)`);
   }
-  return { tenants, runs };
+  // Ascending and distinct, so the last step of the scaling summary is the largest one.
+  tenants = [...new Set(tenants)].sort((a, b) => a - b);
+  return { tenants, runs, maxOldSpaceSizeMb };
 }
 
 function parsePositive(flag: string, text: string | undefined): number {
@@ -43,19 +53,25 @@ function parsePositive(flag: string, text: string | undefined): number {
 }
 
 /** One synth in a fresh child process; wall time measured around the whole process. */
-function measure(kind: 'ours' | 'baseline', tenants: number): Measurement {
+function measure(kind: BenchKind, tenants: number, nodeArgs: string[]): Measurement {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   const child = path.join(__dirname, 'synth-child.js');
-  const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, [child, kind, String(tenants), outdir], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  fs.rmSync(outdir, { recursive: true, force: true });
-  if (run.status !== 0) throw new Error(`${kind} synth of ${tenants} tenants failed:\n${run.stderr}`);
-  const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as ChildResult;
-  return { ...result, seconds };
+  try {
+    const start = process.hrtime.bigint();
+    const run = spawnSync(process.execPath, [...nodeArgs, child, kind, String(tenants), outdir], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (run.status !== 0) {
+      const how = run.signal ? `was killed by ${run.signal}` : `exited with ${run.status}`;
+      throw new Error(`${kind} synth of ${tenants} tenants ${how}:\n${run.stderr}`);
+    }
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as ChildResult;
+    return { ...result, seconds };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 function median(values: number[]): number {
@@ -66,66 +82,104 @@ function median(values: number[]): number {
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
-function sameCounts(a: Record<string, number>, b: Record<string, number>): string | undefined {
+export function sameCounts(a: Record<string, number>, b: Record<string, number>): string | undefined {
   const types = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   const diff = types.filter((t) => a[t] !== b[t]).map((t) => `${t}: ours ${a[t] ?? 0}, baseline ${b[t] ?? 0}`);
   return diff.length ? diff.join('; ') : undefined;
 }
 
+type Series = 'ours' | 'baseline' | 'oursSynth' | 'baselineSynth' | 'oursCpu' | 'baselineCpu';
+type Row = { tenants: number } & Record<Series, number>;
+
+/** Least-squares slope of log(time) against log(N): 1.0 is linear. */
+function exponent(rows: Row[], key: Series): number {
+  const xs = rows.map((r) => Math.log(r.tenants));
+  const ys = rows.map((r) => Math.log(r[key]));
+  const mx = xs.reduce((a, b) => a + b) / xs.length;
+  const my = ys.reduce((a, b) => a + b) / ys.length;
+  const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
+  const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  return round(num / den);
+}
+
 function main(): void {
-  const { tenants, runs } = parseArgs(process.argv.slice(2));
-  const rows: { tenants: number; ours: number; baseline: number }[] = [];
+  const { tenants, runs, maxOldSpaceSizeMb } = parseArgs(process.argv.slice(2));
+  // The same V8 flags for both sides, always.
+  const nodeArgs = maxOldSpaceSizeMb ? [`--max-old-space-size=${maxOldSpaceSizeMb}`] : [];
+  const rows: Row[] = [];
   for (const n of tenants) {
     const ours: Measurement[] = [];
     const baseline: Measurement[] = [];
-    // Interleave so that machine noise hits both sides alike.
     for (let r = 0; r < runs; r++) {
-      ours.push(measure('ours', n));
-      baseline.push(measure('baseline', n));
+      // Alternate which side goes first, so machine noise and cache warmth hit both sides alike.
+      const order: BenchKind[] = r % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
+      for (const kind of order) (kind === 'ours' ? ours : baseline).push(measure(kind, n, nodeArgs));
+      const [o, b] = [ours[r], baseline[r]];
+      const mismatch =
+        sameCounts(o.byType, b.byType) ??
+        (o.stacks !== b.stacks ? `stacks: ours ${o.stacks}, baseline ${b.stacks}` : undefined);
+      if (mismatch) throw new Error(`baseline does not match our resources at N=${n}: ${mismatch}`);
     }
-    const mismatch = sameCounts(ours[0].byType, baseline[0].byType);
-    if (mismatch) throw new Error(`baseline does not match our resources at N=${n}: ${mismatch}`);
-    const oursSeconds = median(ours.map((m) => m.seconds));
-    const baselineSeconds = median(baseline.map((m) => m.seconds));
-    rows.push({ tenants: n, ours: oursSeconds, baseline: baselineSeconds });
+    const med = (ms: Measurement[], pick: (m: Measurement) => number) => median(ms.map(pick));
+    const row: Row = {
+      tenants: n,
+      ours: med(ours, (m) => m.seconds),
+      baseline: med(baseline, (m) => m.seconds),
+      oursSynth: med(ours, (m) => m.synthSeconds),
+      baselineSynth: med(baseline, (m) => m.synthSeconds),
+      oursCpu: med(ours, (m) => m.cpuSeconds),
+      baselineCpu: med(baseline, (m) => m.cpuSeconds),
+    };
+    rows.push(row);
     process.stdout.write(
       JSON.stringify({
         tenants: n,
         stacks: ours[0].stacks,
         resources: ours[0].resources,
         runs,
-        oursSeconds: round(oursSeconds),
-        baselineSeconds: round(baselineSeconds),
-        ratio: round(oursSeconds / baselineSeconds),
-        oursPeakRssMb: round(median(ours.map((m) => m.peakRssMb)), 1),
-        baselinePeakRssMb: round(median(baseline.map((m) => m.peakRssMb)), 1),
+        oursSeconds: round(row.ours),
+        baselineSeconds: round(row.baseline),
+        ratio: round(row.ours / row.baseline),
+        oursPeakRssMb: round(
+          med(ours, (m) => m.peakRssMb),
+          1,
+        ),
+        baselinePeakRssMb: round(
+          med(baseline, (m) => m.peakRssMb),
+          1,
+        ),
+        oursSynthSeconds: round(row.oursSynth),
+        baselineSynthSeconds: round(row.baselineSynth),
+        synthRatio: round(row.oursSynth / row.baselineSynth),
+        oursCpuSeconds: round(row.oursCpu),
+        baselineCpuSeconds: round(row.baselineCpu),
+        cpuRatio: round(row.oursCpu / row.baselineCpu),
+        oursMb: round(ours[0].bytes / 2 ** 20, 1),
+        baselineMb: round(baseline[0].bytes / 2 ** 20, 1),
+        ...(maxOldSpaceSizeMb ? { maxOldSpaceSizeMb } : {}),
       }) + '\n',
     );
   }
   if (rows.length >= 2) {
-    // Least-squares slope of log(time) against log(N): 1.0 is linear.
-    const fit = (key: 'ours' | 'baseline') => {
-      const xs = rows.map((r) => Math.log(r.tenants));
-      const ys = rows.map((r) => Math.log(r[key]));
-      const mx = xs.reduce((a, b) => a + b) / xs.length;
-      const my = ys.reduce((a, b) => a + b) / ys.length;
-      const num = xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0);
-      const den = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-      return round(num / den);
-    };
     const last2 = rows.slice(-2);
-    const tail = (key: 'ours' | 'baseline') =>
+    const step = (key: Series) =>
       round(Math.log(last2[1][key] / last2[0][key]) / Math.log(last2[1].tenants / last2[0].tenants));
     process.stdout.write(
       JSON.stringify({
         scaling: rows.map((r) => r.tenants),
-        oursExponent: fit('ours'),
-        baselineExponent: fit('baseline'),
-        oursExponentLastStep: tail('ours'),
-        baselineExponentLastStep: tail('baseline'),
+        oursExponent: exponent(rows, 'ours'),
+        baselineExponent: exponent(rows, 'baseline'),
+        oursExponentLastStep: step('ours'),
+        baselineExponentLastStep: step('baseline'),
+        oursSynthExponent: exponent(rows, 'oursSynth'),
+        baselineSynthExponent: exponent(rows, 'baselineSynth'),
+        oursSynthExponentLastStep: step('oursSynth'),
+        baselineSynthExponentLastStep: step('baselineSynth'),
+        oursCpuExponentLastStep: step('oursCpu'),
+        baselineCpuExponentLastStep: step('baselineCpu'),
       }) + '\n',
     );
   }
 }
 
-main();
+if (require.main === module) main();

@@ -12,7 +12,8 @@ const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
 const cli = path.join('node_modules', '.bin', 'cdktf');
 const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
 // Synth never runs terraform; without a CLI config file the cdktf CLI prints a scary warning.
-if (!env.TF_CLI_CONFIG_FILE && !fs.existsSync(path.join(os.homedir(), '.terraformrc'))) {
+const configFile = env.TF_CLI_CONFIG_FILE || path.join(os.homedir(), '.terraformrc');
+if (!fs.existsSync(configFile)) {
   env.TF_CLI_CONFIG_FILE = os.devNull;
 }
 const run = spawnSync(cli, ['synth', '--output', outdir, ...process.argv.slice(2)], { stdio: 'inherit', env });

@@ -6,7 +6,7 @@ import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
 import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
-import { collectProblems, Problem, ValidationError } from '../src/model/errors';
+import { keepProblems, Problem, ValidationError } from '../src/model/errors';
 import { DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
@@ -71,29 +71,31 @@ export class TenantControlPlaneStack extends TerraformStack {
     // Each construct throws its own ValidationError; collect both so one run reports every problem
     // (a bad CA file and a bad version together, not one per run).
     const problems: Problem[] = [];
-    const pki = collectProblems(
-      problems,
-      () =>
-        new TenantPki(this, 'Pki', {
-          ...props.pki,
-          kubernetesProvider: this.kubernetesProvider,
-          tlsProvider,
-          tenantName: props.name,
-          namespace,
-          dependsOn,
-        }),
-    );
-    const controlPlane = collectProblems(
-      problems,
-      () =>
-        new TenantControlPlane(this, 'ControlPlane', {
-          ...props,
-          kubernetesProvider: this.kubernetesProvider,
-          // Without a valid CA the control plane is still validated (its own default CA is never synthesized).
-          pki,
-          dependsOn,
-        }),
-    );
+    let pki: TenantPki | undefined;
+    let controlPlane: TenantControlPlane | undefined;
+    try {
+      pki = new TenantPki(this, 'Pki', {
+        ...props.pki,
+        kubernetesProvider: this.kubernetesProvider,
+        tlsProvider,
+        tenantName: props.name,
+        namespace,
+        dependsOn,
+      });
+    } catch (e) {
+      keepProblems(e, problems);
+    }
+    try {
+      controlPlane = new TenantControlPlane(this, 'ControlPlane', {
+        ...props,
+        kubernetesProvider: this.kubernetesProvider,
+        // Without a valid CA the control plane is still validated (its own default CA is never synthesized).
+        pki,
+        dependsOn,
+      });
+    } catch (e) {
+      keepProblems(e, problems);
+    }
     if (problems.length > 0 || !pki || !controlPlane) throw new ValidationError(problems);
     this.pki = pki;
     this.controlPlane = controlPlane;

@@ -10,7 +10,7 @@ import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
 import { LoadedTenantsFile, PoolEntry, poolSizes, ResolvedTenant, TenantsFile } from '../src/model/tenants-file';
 import { TaintEffect } from '../src/model/kubeadm';
 import { compareVersions, parseVersion } from '../src/model/versions';
-import { TenantControlPlaneStack } from './control-plane-stack';
+import { TenantControlPlaneStack, TenantControlPlaneStackProps } from './control-plane-stack';
 import { DataStoresStack } from './datastores-stack';
 import { ManagementClusterProps } from './management-cluster';
 import { TenantNodesStack } from './nodes-stack';
@@ -85,10 +85,12 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
 
   const tenants = new Map<string, TenantStacks>();
   for (const tenant of loaded.tenants) {
-    const controlPlane = tenantControlPlaneStack(app, tenant, management, state, fileDir, [
+    // Props first, then the stack right here: see keepProblems on stack depth and synth time.
+    const controlPlaneProps = tenantControlPlaneProps(tenant, management, state, fileDir, [
       platform,
       ...(dataStores ? [dataStores] : []),
     ]);
+    const controlPlane = new TenantControlPlaneStack(app, stackIds.controlPlane(tenant.name), controlPlaneProps);
     const nodes =
       tenant.workers.length > 0
         ? new TenantNodesStack(app, stackIds.nodes(tenant.name), {
@@ -116,14 +118,13 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
   return { platform, dataStores, tenants };
 }
 
-function tenantControlPlaneStack(
-  app: App,
+function tenantControlPlaneProps(
   tenant: ResolvedTenant,
   management: ManagementClusterProps,
   state: StateProps | undefined,
   fileDir: string,
   dependsOnStacks: TerraformStack[],
-): TenantControlPlaneStack {
+): TenantControlPlaneStackProps {
   const cp = tenant.controlPlane;
   const exposure = {
     LoadBalancer: ControlPlaneExposure.LOAD_BALANCER,
@@ -132,7 +133,7 @@ function tenantControlPlaneStack(
   }[cp.exposure ?? 'LoadBalancer'];
   const resources = (r?: { cpu?: string; memory?: string }) =>
     r ? { cpuRequest: r.cpu, memoryRequest: r.memory } : undefined;
-  return new TenantControlPlaneStack(app, stackIds.controlPlane(tenant.name), {
+  return {
     ...management,
     state,
     dependsOnStacks,
@@ -156,7 +157,7 @@ function tenantControlPlaneStack(
     podCidr: tenant.podCidr,
     serviceCidr: tenant.serviceCidr,
     pki: pkiOptions(tenant, fileDir),
-  });
+  };
 }
 
 /** CA paths in the file are relative to it; the construct wants them relative to the working directory. */

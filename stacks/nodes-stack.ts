@@ -14,7 +14,7 @@ import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/const
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
-import { collectProblems, Problem, ValidationError } from '../src/model/errors';
+import { keepProblems, Problem, ValidationError } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
 import { KUBELET_CONFIG_FIELDS_MINOR } from '../src/model/tenant-control-plane';
 import { parseVersion } from '../src/model/versions';
@@ -145,24 +145,31 @@ export class TenantNodesStack extends TerraformStack {
         ? (props.tokenParameterName ?? `/kamaji/${props.tenantName}/bootstrap-token`)
         : undefined,
     };
-    const token =
-      collectProblems(found, () => new BootstrapToken(this, 'BootstrapToken', tokenProps)) ??
+    let token: BootstrapToken | undefined;
+    let tokenOk = true;
+    try {
+      token = new BootstrapToken(this, 'BootstrapToken', tokenProps);
+    } catch (e) {
+      keepProblems(e, found);
+      tokenOk = false;
       // A stand-in with the default rotation, only so the pools are checked in the same run; it is
-      // never synthesized (the stack throws below).
-      collectProblems(
-        [],
-        () =>
-          new BootstrapToken(this, 'UncheckedToken', { ...tokenProps, rotationHours: undefined, ttlHours: undefined }),
-      );
-    const cni = collectProblems(
-      found,
-      () =>
-        new TenantCni(this, 'Cni', {
-          ...props.cni,
-          helmProvider: this.tenantHelmProvider,
-          podCidr: props.podCidr,
-        }),
-    );
+      // never synthesized (the stack throws below). Its own problems, if any, are already reported.
+      try {
+        token = new BootstrapToken(this, 'UncheckedToken', {
+          ...tokenProps,
+          rotationHours: undefined,
+          ttlHours: undefined,
+        });
+      } catch (again) {
+        keepProblems(again, []);
+      }
+    }
+    let cni: TenantCni | undefined;
+    try {
+      cni = new TenantCni(this, 'Cni', { ...props.cni, helmProvider: this.tenantHelmProvider, podCidr: props.podCidr });
+    } catch (e) {
+      keepProblems(e, found);
+    }
 
     let defaultNetwork: { vpcId: string; subnetIds: string[] } | undefined;
     const defaults = () => {
@@ -212,29 +219,31 @@ export class TenantNodesStack extends TerraformStack {
       });
     }
 
-    const pools = props.pools.map((pool) =>
-      token
-        ? collectProblems(
-            found,
-            () =>
-              new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
-                ...pool,
-                ...(pool.subnetIds === undefined ? defaults() : {}),
-                tenantName: props.tenantName,
-                controlPlaneVersion: props.controlPlaneVersion,
-                endpoint,
-                caData,
-                token,
-                region: props.awsRegion,
-                additionalSecurityGroupIds: shared ? [shared.id] : undefined,
-              }),
-          )
-        : undefined,
-    );
-    if (found.length > 0 || !token || !cni) throw new ValidationError(found);
+    // A plain loop, not map(): see keepProblems on stack depth.
+    const pools: AwsWorkerPool[] = [];
+    for (const pool of token ? props.pools : []) {
+      try {
+        pools.push(
+          new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
+            ...pool,
+            ...(pool.subnetIds === undefined ? defaults() : {}),
+            tenantName: props.tenantName,
+            controlPlaneVersion: props.controlPlaneVersion,
+            endpoint,
+            caData,
+            token: token!,
+            region: props.awsRegion,
+            additionalSecurityGroupIds: shared ? [shared.id] : undefined,
+          }),
+        );
+      } catch (e) {
+        keepProblems(e, found);
+      }
+    }
+    if (found.length > 0 || !tokenOk || !token || !cni) throw new ValidationError(found);
     this.token = token;
     this.cni = cni;
-    this.pools = pools.filter((pool): pool is AwsWorkerPool => pool !== undefined);
+    this.pools = pools;
   }
 }
 

@@ -206,9 +206,23 @@ export function certManagerValues(): Record<string, unknown> {
   return { crds: { enabled: true } };
 }
 
+/**
+ * Rendered chart values by their JSON. A fleet renders the same small values once per tenant (Calico's
+ * differ only by pod CIDR, which most tenants share), and yaml's stringify costs ~0.3 ms a call: at
+ * 1,000 tenants that was ~1.5% of the synth (bench/fleet.ts). Bounded, so a long-lived process cannot grow it.
+ */
+const yamlCache = new Map<string, string>();
+const YAML_CACHE_LIMIT = 1024;
+
 /** YAML with sorted keys, so equal values always give equal bytes. */
 export function toYaml(values: Record<string, unknown>): string {
-  return stringify(values, { sortMapEntries: true, lineWidth: 0 });
+  const key = JSON.stringify(values);
+  const cached = yamlCache.get(key);
+  if (cached !== undefined) return cached;
+  const text = stringify(values, { sortMapEntries: true, lineWidth: 0 });
+  if (yamlCache.size >= YAML_CACHE_LIMIT) yamlCache.clear();
+  yamlCache.set(key, text);
+  return text;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
