@@ -32,6 +32,7 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
 import { App, Fn, LocalBackend, TerraformLocal, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { BENCH_POOL, BENCH_REGION, BENCH_SUBNETS, BenchTenant } from './tenants';
+import { DEFAULT_ADMISSION_CONTROLLERS } from '../src/model/tenant-control-plane';
 
 const KUBECONFIG = '~/.kube/config';
 const olderKubeletPatches = [
@@ -170,25 +171,8 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
               ...(Number(minor) < 35 ? olderKubeletPatches : []),
             ],
           },
-          admissionControllers: [
-            'CertificateApproval',
-            'CertificateSigning',
-            'CertificateSubjectRestriction',
-            'DefaultIngressClass',
-            'DefaultStorageClass',
-            'DefaultTolerationSeconds',
-            'LimitRanger',
-            'MutatingAdmissionWebhook',
-            'NamespaceLifecycle',
-            'PersistentVolumeClaimResize',
-            'Priority',
-            'ResourceQuota',
-            'RuntimeClass',
-            'ServiceAccount',
-            'StorageObjectInUseProtection',
-            'TaintNodesByCondition',
-            'ValidatingAdmissionWebhook',
-          ],
+          // The same list as ours: a constant, not a construct (the baseline uses no code of ours beyond data).
+          admissionControllers: [...DEFAULT_ADMISSION_CONTROLLERS],
         },
         networkProfile: {
           port: 6443,
