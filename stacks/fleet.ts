@@ -27,7 +27,8 @@ export interface TenantStacks {
 export interface Fleet {
   readonly platform: PlatformStack;
   readonly dataStores?: DataStoresStack;
-  readonly tenants: ReadonlyMap<string, TenantStacks>;
+  /** Each tenant's stacks, by tenant name. */
+  readonly tenants: { [name: string]: TenantStacks };
 }
 
 /** Stack ids: part of the public contract (state keys, CI matrices and reviews use them). */
@@ -83,7 +84,7 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
       })
     : undefined;
 
-  const tenants = new Map<string, TenantStacks>();
+  const tenants: { [name: string]: TenantStacks } = {};
   for (const tenant of loaded.tenants) {
     // Props first, then the stack right here: see keepProblems on stack depth and synth time.
     const controlPlaneProps = tenantControlPlaneProps(tenant, management, state, fileDir, [
@@ -108,7 +109,7 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
           })
         : undefined;
     nodes?.addDependency(controlPlane);
-    tenants.set(tenant.name, { controlPlane, nodes });
+    tenants[tenant.name] = { controlPlane, nodes };
   }
   // Every stack must own its state: two stacks on one key would overwrite each other's state.
   const problems = new Problems('tenants file');
