@@ -58,6 +58,18 @@ describe('fleet app', () => {
     expect(stacks['tenant-bravo-control-plane'].resource!.tls_private_key).toBeUndefined();
   });
 
+  test('two synths of the example are byte-identical and hold no absolute path', () => {
+    const a = synthFleetFile(EXAMPLE_FLEET);
+    const b = synthFleetFile(EXAMPLE_FLEET);
+    expect(b.texts).toEqual(a.texts);
+    for (const text of Object.values(a.texts)) {
+      expect(text).not.toContain(process.cwd());
+      expect(text).not.toContain(a.outdir);
+    }
+    // The bring-your-own CA key is read at apply time, relative to the stack's working directory.
+    expect(a.texts['tenant-bravo-control-plane']).toContain('file(\\"../../../examples/fleet/pki/bravo/ca.key\\")');
+  });
+
   test("each tenant's stacks hold only that tenant's resources", () => {
     const { stacks } = synthFleetFile(EXAMPLE_FLEET);
     const tenants = ['alpha', 'bravo', 'charlie'];
