@@ -223,7 +223,37 @@ describe('cdktf-kamaji validate', () => {
     expect((await runCli(['validate', 'no/such/file.yaml'])).code).toBe(2);
   });
 
-  test('files are taken as given: a YAML stream of documents is not silently half-read', () => {
-    expect(stringify({ tenants: [] })).toBe('tenants: []\n');
+  test('files are taken as given: a YAML stream of documents is not silently half-read', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'stream.yaml');
+    fs.writeFileSync(file, `${stringify({ tenants: [] })}---\n${stringify({ tenants: [{ name: 'x' }] })}`);
+    const { code, stderr } = await runCli(['validate', file]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/\(file\) \(line \d+, column \d+\): \(missing\): is not valid YAML: .*multiple documents/);
+  });
+
+  test('a directory or an unreadable path is a usage error, not a stack trace', async () => {
+    const dir = tempDir();
+    const asDir = await runCli(['validate', dir]);
+    expect(asDir).toMatchObject({ code: 2, stdout: '' });
+    expect(asDir.stderr).toBe(`cdktf-kamaji validate: ${dir}: is a directory, not a tenants file\n`);
+    if (process.getuid?.() !== 0) {
+      const locked = path.join(dir, 'locked.yaml');
+      fs.writeFileSync(locked, 'tenants: []\n', { mode: 0o000 });
+      const unreadable = await runCli(['validate', locked]);
+      expect(unreadable).toMatchObject({ code: 2 });
+      expect(unreadable.stderr).toBe(`cdktf-kamaji validate: ${locked}: cannot be read (EACCES)\n`);
+    }
+  });
+
+  test('the fleet app with a missing or wrong KAMAJI_TENANTS_FILE reports it and writes nothing', () => {
+    const outdir = tempDir();
+    for (const file of [path.join(outdir, 'missing.yaml'), outdir]) {
+      let stderr = '';
+      expect(synthFleet(file, outdir, (t) => (stderr += t))).toBe(1);
+      expect(stderr).toContain(`${file}: 1 problem(s); nothing was synthesized`);
+      expect(stderr).toMatch(/\(file\): ".*": must be a readable tenants file \((ENOENT|EISDIR)\)/);
+    }
+    expect(fs.readdirSync(outdir)).toEqual([]);
   });
 });

@@ -57,6 +57,12 @@ describe('review of fleet changes', () => {
       ['konnectivity-off:alpha'],
     ],
     [
+      // charlie's general pool keeps SSM: the stack still has the SecureString parameter.
+      'switch token delivery of one pool of two',
+      (d) => d.setIn(['tenants', 2, 'workers', 1, 'tokenDelivery'], 'ssm'),
+      ['token-delivery-changed:charlie'],
+    ],
+    [
       'move a tenant to another DataStore',
       (d) => d.setIn(['tenants', 0, 'dataStore'], 'postgres-gold'),
       ['datastore-changed:alpha'],
@@ -76,5 +82,28 @@ describe('review of fleet changes', () => {
     expect(a).toContain('token-delivery-changed');
     expect(a).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
     expect(a).not.toMatch(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
+  });
+
+  test('a worker change that only reaches the user data local shows on the launch template', () => {
+    // AwsWorkerPool keeps user data in a stack local; the launch template's own text stays
+    // `${base64encode(local.<Pool>_UserData_...)}`, yet every node of the pool is rolled.
+    const r = review(
+      base,
+      readSynthOutput(synthEditedFleet((d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.35.0')).outdir),
+    );
+    const nodes = r.stacks.find((s) => s.id === 'tenant-bravo-nodes')!;
+    expect(nodes.status).toBe('changed');
+    const lt = nodes.resources.find((c) => c.type === 'aws_launch_template')!;
+    expect(lt).toMatchObject({ action: 'update' });
+    expect(lt.attributes).toEqual([
+      {
+        path: 'user_data',
+        before: '(sensitive)',
+        after: '(sensitive)',
+        via: expect.stringMatching(/^local\.PoolGeneral_UserData_[0-9A-F]{8}$/),
+      },
+    ]);
+    expect(renderMarkdown(r)).toMatch(/`user_data` \(through `local\.PoolGeneral_UserData_[0-9A-F]{8}`\)/);
+    expect(r.stacks.find((s) => s.id === 'tenant-alpha-nodes')!.status).toBe('unchanged');
   });
 });

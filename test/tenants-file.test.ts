@@ -64,6 +64,96 @@ describe('tenants file', () => {
     expect(problems[0].line).toBeGreaterThanOrEqual(3);
   });
 
+  test('aliases that expand past the YAML limit are a problem, not a crash', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'tenants: []',
+    ].join('\n');
+    expect(load(bomb).problems).toEqual([
+      expect.objectContaining({
+        field: '(file)',
+        value: undefined,
+        rule: expect.stringMatching(/^is not valid YAML: .*alias/),
+      }),
+    ]);
+  });
+
+  test('an invalid value that other rules depend on is reported once, without wrong follow-up problems', () => {
+    // Typos of `exposure`, `pki.source` and `state.lock`: judging the fields that depend on them
+    // against the defaults would claim that ingressHostname, certPath/keyPath and dynamodbTable are
+    // misplaced, which they are not.
+    const { text, problems } = mutate([
+      [
+        ['state'],
+        { backend: 's3', bucket: 'fleet-state', region: 'eu-west-1', lock: 'DynamoDB', dynamodbTable: 'locks' },
+      ],
+      [['tenants', 0, 'controlPlane'], { exposure: 'ingress', ingressHostname: 'alpha.example.com' }],
+      [['tenants', 0, 'pki'], { source: 'filez', certPath: 'ca.crt', keyPath: 'ca.key' }],
+    ]);
+    expect(problems.map((p) => [p.field, p.value, p.line])).toEqual([
+      ['state.lock', 'DynamoDB', lineOf(text, 'lock: DynamoDB')],
+      ['tenants[0].controlPlane.exposure', 'ingress', lineOf(text, 'exposure: ingress')],
+      ['tenants[0].pki.source', 'filez', lineOf(text, 'source: filez')],
+    ]);
+    expect(problems.map((p) => p.rule)).toEqual([
+      expect.stringContaining('(did you mean "dynamodb"?)'),
+      expect.stringContaining('(did you mean "Ingress"?)'),
+      expect.stringContaining('(did you mean "files"?)'),
+    ]);
+  });
+
+  test("an incomplete part of a tenant does not hide the tenant's other problems", () => {
+    // A taint without `effect` used to skip every cross-field rule of the whole tenant.
+    const { text, problems } = mutate([
+      [['tenants', 0, 'workers', 0, 'taints'], [{ key: 'dedicated' }]],
+      [['tenants', 0, 'workers', 0, 'minSize'], 5],
+      [['tenants', 0, 'network'], { podCidr: '10.0.0.0/8', serviceCidr: '10.96.0.0/12' }],
+      [['tenants', 0, 'pki'], { certPath: 'ca.crt' }],
+    ]);
+    expect(problems.map((p) => [p.field, p.value, p.rule])).toEqual([
+      ['tenants[0].pki.source', undefined, 'is required'],
+      ['tenants[0].workers[0].taints[0].effect', undefined, 'is required'],
+      ['tenants[0].network.serviceCidr', '10.96.0.0/12', 'must not overlap the pod CIDR 10.0.0.0/8'],
+      ['tenants[0].workers[0].minSize', 5, 'must be <= maxSize (3)'],
+    ]);
+    expect(problems[2].line).toBe(lineOf(text, 'serviceCidr'));
+    expect(problems[3].line).toBe(lineOf(text, 'minSize: 5'));
+  });
+
+  test('a file that is not a mapping is named as the file, not as an empty path', () => {
+    expect(load('- name: alpha\n- name: beta\n').problems).toEqual([
+      {
+        where: 'tenants.yaml',
+        field: '(file)',
+        value: [{ name: 'alpha' }, { name: 'beta' }],
+        rule: 'must be a mapping with a "tenants" list at the top, not a list',
+        line: 1,
+        column: 1,
+      },
+    ]);
+    expect(load('just text\n').problems.map((p) => [p.field, p.rule])).toEqual([
+      ['(file)', 'must be a mapping with a "tenants" list at the top, not a string'],
+    ]);
+  });
+
+  test('platform.extraValues must be a mapping (a list became chart values "0", "1", ...)', () => {
+    const bad = mutate([[['platform'], { extraValues: ['a', 'b'] }]]);
+    expect(bad.problems).toEqual([
+      {
+        where: 'tenants.yaml',
+        field: 'platform.extraValues',
+        value: ['a', 'b'],
+        rule: 'must be a mapping, not a list',
+        line: lineOf(bad.text, 'extraValues'),
+        column: 3,
+      },
+    ]);
+    expect(mutate([[['platform'], { extraValues: { image: { pullPolicy: 'Always' } } }]]).problems).toEqual([]);
+  });
+
   test('duplicate keys are errors (the second value must not silently win)', () => {
     const problems = load(BASE + '    name: beta\n').problems;
     expect(problems[0].rule).toMatch(/not valid YAML/);

@@ -24,5 +24,7 @@ describe('shipped JSON Schema of the tenants file', () => {
     expect(validate({ tenants: [{ name: 'a', cni: 'flannel' }] })).toBe(false);
     expect(validate({ tenants: 'a' })).toBe(false);
     expect(validate({})).toBe(false);
+    expect(validate({ platform: { extraValues: ['a'] }, tenants: [] })).toBe(false);
+    expect(validate({ platform: { extraValues: { image: { pullPolicy: 'Always' } } }, tenants: [] })).toBe(true);
   });
 });

@@ -13,7 +13,17 @@ export function tenantsFilePath(): string {
 
 /** Reads and validates a tenants file with every check `cdktf-kamaji validate` runs. */
 export function loadFleetFile(file: string): LoadedTenantsFile {
-  return loadTenantsFile(fs.readFileSync(file, 'utf8'), file, tenantsFileChecks(file));
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    // A wrong KAMAJI_TENANTS_FILE is a user mistake: a problem like any other, not a stack trace.
+    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new ValidationError([
+      { where: file, field: '(file)', value: file, rule: `must be a readable tenants file (${reason})` },
+    ]);
+  }
+  return loadTenantsFile(text, file, tenantsFileChecks(file));
 }
 
 /** Builds the fleet of a valid tenants file into `app` (a ValidationError otherwise). */

@@ -13,8 +13,16 @@ export const command: Command = {
     const { positional } = parseArgs(argv, []);
     if (positional.length !== 1) throw new UsageError('needs exactly one FILE');
     const [file] = positional;
-    if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-    const loaded = loadTenantsFile(fs.readFileSync(file, 'utf8'), file, tenantsFileChecks(file));
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) throw new UsageError(`${file}: no such file`);
+    if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not a tenants file`);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const loaded = loadTenantsFile(text, file, tenantsFileChecks(file));
     if (loaded.problems.length > 0) {
       const n = loaded.problems.length;
       process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}\n`);

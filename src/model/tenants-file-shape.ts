@@ -128,7 +128,7 @@ export const TENANTS_FILE_SHAPE: Shape = obj(
       installCertManager: bool('Install cert-manager (default true)'),
       bundledEtcd: bool('Deploy the chart bundled etcd DataStore "default" (default true; not production-grade)'),
       defaultDataStore: str('DataStore for tenants that name none'),
-      extraValues: anything('Extra Kamaji chart values'),
+      extraValues: map(anything(), 'Extra Kamaji chart values (a mapping, merged into the chart values)'),
       dataStores: list(dataStore, 'DataStores (a "datastores" stack is synthesized when any is declared)'),
     }),
     defaults: obj({

@@ -154,25 +154,44 @@ export function loadTenantsFile(text: string, fileName: string, checks: TenantsF
     }
     return undefined;
   };
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // The yaml library refuses documents whose aliases expand past its limit (a "billion laughs").
+    problems.add('(file)', undefined, `is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    return { problems: problems.all };
+  }
+  if (data !== null && data !== undefined && !isMapping(data)) {
+    // Named `(file)` like a syntax error: the root has no YAML path of its own.
+    const what = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    problems.add('(file)', data, `must be a mapping with a "tenants" list at the top, not ${what}`, locate([]));
+    return { problems: problems.all };
+  }
   checkShape(data ?? {}, TENANTS_FILE_SHAPE, [], problems, locate);
   if (!isMapping(data) || !Array.isArray(data.tenants)) return { problems: problems.all };
 
   // Cross-field rules still run where they can, so one file with mistakes of both kinds reports all
-  // of them: a wrongly typed or unknown value is removed (its default applies) and judged once; an
-  // object missing a required key is skipped as a whole.
+  // of them: a wrongly typed or unknown value is removed (its default applies) and judged once, and
+  // the rules that depend on what it should have said are skipped; an object missing a required key
+  // is skipped as a whole (not the objects around it).
   const structural = [...problems.all];
   const incomplete = structural
     .filter((p) => p.rule === 'is required')
     .map((p) => formatPath(splitPath(p.field).slice(0, -1)));
+  const removed = new Set(structural.filter((p) => p.rule !== 'is required').map((p) => p.field));
   const file = structuredClone(data) as unknown as TenantsFile;
   for (const p of structural) if (p.rule !== 'is required') removeAt(file, splitPath(p.field));
-  const broken = (at: DocPath) => {
-    const prefix = formatPath(at);
-    return incomplete.some((f) => f === prefix || isUnder(f, prefix));
+  const damage: Damage = {
+    incompleteAt: (at) => incomplete.includes(formatPath(at)),
+    incompleteUnder: (at) => {
+      const prefix = formatPath(at);
+      return incomplete.some((f) => f !== prefix && isUnder(f, prefix));
+    },
+    invalid: (at) => removed.has(formatPath(at)),
   };
   const semantic = new Problems(fileName);
-  const tenants = checkRules(file, semantic, locate, checks, broken);
+  const tenants = checkRules(file, semantic, locate, checks, damage);
   for (const p of semantic.all) {
     if (structural.some((s) => p.field === s.field || isUnder(p.field, s.field))) continue;
     problems.add(p.field, p.value, p.rule, p.line === undefined ? undefined : { line: p.line, column: p.column ?? 1 });
@@ -208,13 +227,24 @@ function keyNode(
   return parent.items.find((item) => item.key?.value === last)?.key;
 }
 
+/** What the structural check found wrong, for the cross-field rules to step around. */
+interface Damage {
+  /** The object at the path misses a required key. */
+  readonly incompleteAt: (at: DocPath) => boolean;
+  /** Some object below the path (not the path itself) misses a required key. */
+  readonly incompleteUnder: (at: DocPath) => boolean;
+  /** The value at the path was invalid (wrong type, not one of the allowed values) and was removed. */
+  readonly invalid: (at: DocPath) => boolean;
+}
+
 function checkRules(
   file: TenantsFile,
   problems: Problems,
   locate: Locate,
   checks: TenantsFileChecks,
-  broken: (at: DocPath) => boolean,
+  damage: Damage,
 ): ResolvedTenant[] {
+  const broken = (at: DocPath) => damage.incompleteAt(at) || damage.incompleteUnder(at);
   const add = (path: DocPath, value: unknown, rule: string) =>
     problems.add(formatPath(path), value, rule, locate(path));
   const platform = file.platform ?? {};
@@ -251,14 +281,19 @@ function checkRules(
   if (file.state && !broken(['state'])) {
     const local = new Problems(problems.where);
     validateState(file.state, local);
-    for (const p of local.all) add(['state', ...splitPath(p.field)], p.value, p.rule);
+    for (const p of local.all) {
+      // With an invalid `lock` the lockfile default would judge the table: say nothing until it is fixed.
+      if (p.field === 'dynamodbTable' && damage.invalid(['state', 'lock'])) continue;
+      add(['state', ...splitPath(p.field)], p.value, p.rule);
+    }
   }
 
   const names = new Map<string, number>();
   const resolved: ResolvedTenant[] = [];
   file.tenants.forEach((t, i) => {
     const at: DocPath = ['tenants', i];
-    if (!isMapping(t) || broken(at)) return;
+    // Only a tenant missing its own required keys is skipped; a broken pool or pki is handled below.
+    if (!isMapping(t) || damage.incompleteAt(at)) return;
     const problemsBefore = problems.all.length;
     if (!isDns1035Label(t.name)) add([...at, 'name'], t.name, DNS1035_LABEL_RULE);
     else if (t.name.length > 40)
@@ -299,7 +334,10 @@ function checkRules(
 
     const cp = t.controlPlane ?? {};
     const exposure = cp.exposure ?? 'LoadBalancer';
-    if (cp.loadBalancerSourceRanges && exposure !== 'LoadBalancer') {
+    // An invalid exposure (`ingress`) is reported by the structural check; judging the fields that
+    // depend on it against the default would add wrong problems.
+    const exposureKnown = !damage.invalid([...at, 'controlPlane', 'exposure']);
+    if (exposureKnown && cp.loadBalancerSourceRanges && exposure !== 'LoadBalancer') {
       add(
         [...at, 'controlPlane', 'loadBalancerSourceRanges'],
         cp.loadBalancerSourceRanges,
@@ -309,10 +347,10 @@ function checkRules(
     (cp.loadBalancerSourceRanges ?? []).forEach((r, j) => {
       if (!parseCidr(r)) add([...at, 'controlPlane', 'loadBalancerSourceRanges', j], r, CIDR_RULE);
     });
-    if (exposure === 'Ingress' && !cp.ingressHostname) {
+    if (exposureKnown && exposure === 'Ingress' && !cp.ingressHostname) {
       add([...at, 'controlPlane', 'ingressHostname'], undefined, 'is required with exposure Ingress');
     }
-    if (exposure !== 'Ingress' && (cp.ingressHostname || cp.ingressClassName)) {
+    if (exposureKnown && exposure !== 'Ingress' && (cp.ingressHostname || cp.ingressClassName)) {
       add(
         [...at, 'controlPlane', cp.ingressHostname ? 'ingressHostname' : 'ingressClassName'],
         cp.ingressHostname ?? cp.ingressClassName,
@@ -328,13 +366,15 @@ function checkRules(
     }
 
     const pki = t.pki ?? { source: 'generated' as const };
-    if (pki.source === 'files') {
+    // A pki whose source is missing or invalid: the source-dependent rules cannot be judged.
+    const pkiKnown = t.pki === undefined || t.pki.source !== undefined;
+    if (pkiKnown && pki.source === 'files') {
       if (!pki.certPath) add([...at, 'pki', 'certPath'], undefined, 'is required with source files');
       if (!pki.keyPath) add([...at, 'pki', 'keyPath'], undefined, 'is required with source files');
       for (const k of ['algorithm', 'validityYears'] as const) {
         if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source generated');
       }
-    } else {
+    } else if (pkiKnown) {
       for (const k of ['certPath', 'keyPath'] as const) {
         if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source files');
       }
@@ -346,9 +386,13 @@ function checkRules(
     }
 
     const poolNames = new Map<string, number>();
+    // User data is rendered from whole pools only: a pool with an incomplete part (a taint without
+    // effect) still gets its own rules checked, but no rendering.
+    let renderable = true;
     const workers = (t.workers ?? []).flatMap((w, j): PoolEntry[] => {
-      if (!isMapping(w) || broken([...at, 'workers', j])) return [];
       const wat: DocPath = [...at, 'workers', j];
+      if (!isMapping(w) || damage.incompleteAt(wat)) return [];
+      if (damage.incompleteUnder(wat)) renderable = false;
       const pool: PoolEntry = { ...(file.defaults?.workers ?? {}), ...w };
       if (!isDns1123Label(w.name)) add([...wat, 'name'], w.name, DNS1123_LABEL_RULE);
       else if (poolNames.has(w.name))
@@ -403,12 +447,14 @@ function checkRules(
       workers,
       cni: t.cni ?? 'calico',
     };
-    if (pki.source === 'files' && pki.certPath && pki.keyPath) {
+    if (pkiKnown && pki.source === 'files' && pki.certPath && pki.keyPath) {
       checksAt(checks.pkiFiles, tenant, tenantProblems, [...at, 'pki'], add);
     }
     // The whole-tenant checks render user data from the resolved tenant: only meaningful (and only
     // free of repeats) when nothing else about the tenant is wrong.
-    if (problems.all.length === problemsBefore) checksAt(checks.tenant, tenant, tenantProblems, at, add);
+    if (renderable && problems.all.length === problemsBefore) {
+      checksAt(checks.tenant, tenant, tenantProblems, at, add);
+    }
     resolved.push(tenant);
   });
   return resolved;

@@ -3,10 +3,10 @@
  * (`type.logicalId`): a renamed construct is a removal plus an addition, exactly as Terraform plans it.
  * Values are rendered for reading and never include a sensitive attribute or a secret-shaped string.
  */
-import { changedPaths, valueAt } from './paths';
+import { changedPaths, childPath, sameJson, valueAt } from './paths';
 import { ChangeEffect, effectOf, isSensitivePath, looksSecret } from './rules';
 import { StackPlace, placeOf } from './stages';
-import { Json, SynthResource, SynthStack } from './synth-output';
+import { Json, JsonObject, SynthResource, SynthStack, compareText, isObject } from './synth-output';
 
 export enum ResourceAction {
   CREATE = 'create',
@@ -33,6 +33,11 @@ export interface AttributeChange {
   /** Set when this change replaces the resource or is refused by the API. */
   readonly effect?: ChangeEffect;
   readonly reason?: string;
+  /**
+   * Set when the attribute's text is the same on both sides but reads a stack local whose value
+   * changed (`local.PoolGeneral_UserData_...`): the values shown are the local's.
+   */
+  readonly via?: string;
 }
 
 export interface ResourceChange {
@@ -53,8 +58,9 @@ export interface StackDiff extends StackPlace {
 export function diffStack(id: string, base: SynthStack | undefined, head: SynthStack | undefined): StackDiff {
   const addresses = new Set([...(base?.resources.keys() ?? []), ...(head?.resources.keys() ?? [])]);
   const resources: ResourceChange[] = [];
+  const locals = base && head ? localChanges(base.locals, head.locals) : undefined;
   for (const address of [...addresses].sort()) {
-    const change = diffResource(base?.resources.get(address), head?.resources.get(address));
+    const change = diffResource(base?.resources.get(address), head?.resources.get(address), locals);
     if (change) resources.push(change);
   }
   const status = !base
@@ -67,24 +73,94 @@ export function diffStack(id: string, base: SynthStack | undefined, head: SynthS
   return { id, ...placeOf(id), status, resources };
 }
 
+/**
+ * The stack locals of both sides and the names of those whose value differs. cdktf constructs keep
+ * large texts in locals (AwsWorkerPool's user data is `${base64encode(local.<Pool>_UserData_...)}`),
+ * so a resource whose own text is unchanged still changes when a local it reads does.
+ */
+export interface LocalChanges {
+  readonly before: JsonObject;
+  readonly after: JsonObject;
+  readonly changed: ReadonlySet<string>;
+}
+
+const LOCAL_REF = /\blocal\.([A-Za-z0-9_-]+)/g;
+
+/** Names of the locals a value reads (in any string inside it). */
+function localsReadBy(value: Json | undefined): string[] {
+  if (typeof value === 'string') return [...value.matchAll(LOCAL_REF)].map((m) => m[1]);
+  if (Array.isArray(value)) return value.flatMap(localsReadBy);
+  if (isObject(value)) return Object.values(value).flatMap(localsReadBy);
+  return [];
+}
+
+/** Which locals change, directly or through another local they read. */
+export function localChanges(before: JsonObject, after: JsonObject): LocalChanges {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(compareText);
+  const changed = new Set(names.filter((n) => !sameJson(before[n], after[n])));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const n of names) {
+      if (changed.has(n)) continue;
+      if ([...localsReadBy(before[n]), ...localsReadBy(after[n])].some((r) => changed.has(r))) {
+        changed.add(n);
+        grew = true;
+      }
+    }
+  }
+  return { before, after, changed };
+}
+
+/** Paths of the strings in `value` that read a changed local, with the changed locals they read. */
+function pathsReadingChangedLocals(
+  value: Json | undefined,
+  changed: ReadonlySet<string>,
+  path = '',
+  out: [string, string[]][] = [],
+): [string, string[]][] {
+  if (typeof value === 'string') {
+    const read = [...new Set(localsReadBy(value))].filter((n) => changed.has(n)).sort(compareText);
+    if (read.length > 0) out.push([path, read]);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => pathsReadingChangedLocals(item, changed, childPath(path, i), out));
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key !== '//') pathsReadingChangedLocals(item, changed, childPath(path, key), out);
+    }
+  }
+  return out;
+}
+
 export function diffResource(
   before: SynthResource | undefined,
   after: SynthResource | undefined,
+  locals?: LocalChanges,
 ): ResourceChange | undefined {
   const some = (after ?? before)!;
   if (!before) return { address: some.address, type: some.type, action: ResourceAction.CREATE, attributes: [] };
   if (!after) return { address: some.address, type: some.type, action: ResourceAction.DELETE, attributes: [] };
   const paths = changedPaths(before.config, after.config);
-  if (paths.length === 0) return undefined;
-  const attributes = paths.map((path) => {
+  const through = new Map<string, string[]>();
+  if (locals && locals.changed.size > 0) {
+    for (const [path, read] of pathsReadingChangedLocals(after.config, locals.changed)) {
+      // Same text on both sides: only the local behind it changed (a changed text is listed already).
+      if (sameJson(valueAt(before.config, path), valueAt(after.config, path))) through.set(path, read);
+    }
+  }
+  if (paths.length === 0 && through.size === 0) return undefined;
+  const attributes = [...paths, ...through.keys()].sort(compareText).map((path): AttributeChange => {
     const rule = effectOf(after.type, after.config, path) ?? effectOf(before.type, before.config, path);
     const sensitive =
       isSensitivePath(after.type, after.config, path) || isSensitivePath(before.type, before.config, path);
+    const read = through.get(path);
+    // One local behind the attribute: show its values, which is what changes.
+    const only = read?.length === 1 && locals ? read[0] : undefined;
     return {
       path,
-      before: render(valueAt(before.config, path), sensitive),
-      after: render(valueAt(after.config, path), sensitive),
+      before: render(only !== undefined ? locals!.before[only] : valueAt(before.config, path), sensitive),
+      after: render(only !== undefined ? locals!.after[only] : valueAt(after.config, path), sensitive),
       ...(rule ? { effect: rule.effect, reason: rule.reason } : {}),
+      ...(read ? { via: read.map((n) => `local.${n}`).join(', ') } : {}),
     };
   });
   const replaced = attributes.some((a) => a.effect === ChangeEffect.REPLACE);

@@ -93,6 +93,29 @@ export function tokenDelivery(stack: SynthStack): TokenDelivery {
   return ssm ? TokenDelivery.SSM : TokenDelivery.INLINE;
 }
 
+const TOKEN_FROM_RANDOM = /\$\{random_(?:string|password)\.[A-Za-z0-9_-]+\.result\}/;
+
+/**
+ * The token delivery of each launch template (one per pool), from its user data: SSM when it names
+ * one of the stack's SecureString parameters, inline when it interpolates the token's random parts.
+ * Pools of one stack may differ (`tokenDelivery` is a pool setting), so the stack-wide answer of
+ * {@link tokenDelivery} cannot tell a pool's switch when another pool keeps using SSM.
+ */
+export function tokenDeliveryByLaunchTemplate(stack: SynthStack): Map<string, TokenDelivery> {
+  const parameters = resourcesOfType(stack, 'aws_ssm_parameter').filter((p) => p.config.type === 'SecureString');
+  const names = parameters.map((p) => text(p.config.name)).filter((n): n is string => !!n);
+  const out = new Map<string, TokenDelivery>();
+  for (const lt of resourcesOfType(stack, 'aws_launch_template')) {
+    const userData = withLocals(stack, text(lt.config.user_data) ?? '');
+    const readsParameter =
+      names.some((n) => userData.includes(n)) ||
+      parameters.some((p) => userData.includes(`aws_ssm_parameter.${p.logicalId}.`));
+    if (readsParameter) out.set(lt.address, TokenDelivery.SSM);
+    else if (TOKEN_FROM_RANDOM.test(userData)) out.set(lt.address, TokenDelivery.INLINE);
+  }
+  return out;
+}
+
 /** The ASG tag that states the pool's kubelet version, preferred over reading user data. */
 export const KUBERNETES_VERSION_TAG = 'kamaji.clastix.io/kubernetes-version';
 

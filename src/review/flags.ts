@@ -12,6 +12,7 @@ import {
   kubeletVersion,
   tenantControlPlanes,
   tokenDelivery,
+  tokenDeliveryByLaunchTemplate,
 } from './facts';
 import { SynthOutput, SynthStack, compareText } from './synth-output';
 
@@ -285,19 +286,26 @@ function workerPoolFlags(tenant: string, diff: StackDiff): RiskFlag[] {
 }
 
 function tokenDeliveryFlags(tenant: string, base: SynthStack, head: SynthStack): RiskFlag[] {
+  const flag = (from: string, to: string, which: string): RiskFlag => ({
+    kind: RiskKind.TOKEN_DELIVERY_CHANGED,
+    tenant,
+    stack: head.id,
+    reason: `token delivery${which} changes from ${from} to ${to}: ${
+      to === 'inline'
+        ? 'the bootstrap token moves into user data (readable by anything on the node with IMDS access) and token rotation now creates launch template versions'
+        : 'nodes now fetch the token from SSM: the instance role needs the parameter and the nodes are rolled for the new user data'
+    }`,
+  });
+  // Per pool first: pools of one stack may use different deliveries.
+  const before = tokenDeliveryByLaunchTemplate(base);
+  const after = tokenDeliveryByLaunchTemplate(head);
+  const common = [...after.keys()].filter((address) => before.has(address)).sort(compareText);
+  if (common.length > 0) {
+    return common
+      .filter((address) => before.get(address) !== after.get(address))
+      .map((address) => flag(before.get(address)!, after.get(address)!, ` of ${address}`));
+  }
   const from = tokenDelivery(base);
   const to = tokenDelivery(head);
-  if (from === to) return [];
-  const effect =
-    to === 'inline'
-      ? 'the bootstrap token moves into user data (readable by anything on the node with IMDS access) and token rotation now creates launch template versions'
-      : 'nodes now fetch the token from SSM: the instance role needs the parameter and the nodes are rolled for the new user data';
-  return [
-    {
-      kind: RiskKind.TOKEN_DELIVERY_CHANGED,
-      tenant,
-      stack: head.id,
-      reason: `token delivery changes from ${from} to ${to}: ${effect}`,
-    },
-  ];
+  return from === to ? [] : [flag(from, to, '')];
 }

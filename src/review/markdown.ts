@@ -86,5 +86,6 @@ function resourceLines(c: ResourceChange): string[] {
 function attributeLine(a: AttributeChange): string {
   const value = (v: string | undefined) => (v === undefined ? '(unset)' : code(v));
   const note = a.reason ? ` **${a.effect === 'replace' ? 'forces replacement' : 'refused'}**: ${plain(a.reason)}` : '';
-  return `${code(a.path)}: ${value(a.before)} -> ${value(a.after)}${note}`;
+  const via = a.via ? ` (through ${code(a.via)})` : '';
+  return `${code(a.path)}${via}: ${value(a.before)} -> ${value(a.after)}${note}`;
 }
