@@ -88,6 +88,12 @@ describe('KamajiDataStore', () => {
       'Bad NS',
     ],
     ['NATS', { driver: 'NATS' as DataStoreDriver }, 'driver', 'NATS'],
+    [
+      'a mistyped driver, without a follow-up credentials error',
+      { driver: 'postgres' as DataStoreDriver, basicAuth: undefined, tls: undefined },
+      'driver',
+      'postgres',
+    ],
   ])('rejects %s', (_name, change, field, value) => {
     const error = problems({ ...POSTGRES, ...change });
     expect(error.problems).toEqual([expect.objectContaining({ where: 'mgmt/Store', field, value })]);

@@ -78,7 +78,7 @@ export function validateDataStore(spec: DataStoreSpec, problems: Problems): void
     }
     if (!spec.tls?.clientCertificate) problems.add('tls.clientCertificate', undefined, 'is required for etcd');
     if (spec.basicAuth) problems.add('basicAuth', '(set)', 'is not used by etcd DataStores; use tls');
-  } else if (!spec.tls && !spec.basicAuth) {
+  } else if ((DATASTORE_DRIVERS as readonly string[]).includes(spec.driver) && !spec.tls && !spec.basicAuth) {
     problems.add('basicAuth', undefined, `${spec.driver} DataStores need basicAuth or tls`);
   }
 }
