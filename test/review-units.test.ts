@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError } from '../src/model/errors';
-import { versionInUserData } from '../src/review/facts';
+import { kubeletVersion, kubeletVersions, versionInUserData } from '../src/review/facts';
+import { review } from '../src/review/review';
 import { changedPaths, valueAt } from '../src/review/paths';
 import { ChangeEffect, effectOf, looksSecret } from '../src/review/rules';
 import { Stage, placeOf } from '../src/review/stages';
-import { readSynthOutput } from '../src/review/synth-output';
+import { readSynthOutput, SynthOutput, SynthResource, SynthStack } from '../src/review/synth-output';
 import { tempDir } from './support/synth';
 
 describe('attribute paths', () => {
@@ -131,5 +132,49 @@ describe('reading synth output', () => {
     expect(() => readSynthOutput(dir, 'base')).toThrow(
       /base: manifest.json#stacks: \(missing\): must be an object of stacks/,
     );
+  });
+});
+
+describe('worker skew per pool', () => {
+  const resource = (type: string, logicalId: string, config: Record<string, any>): [string, SynthResource] => [
+    `${type}.${logicalId}`,
+    { address: `${type}.${logicalId}`, type, logicalId, config },
+  ];
+  const lt = (id: string, version: string) =>
+    resource('aws_launch_template', id, { user_data: `#cloud-config\nK8S_VERSION='${version}'\n` });
+  const stack = (id: string, dependencies: string[], resources: [string, SynthResource][]): [string, SynthStack] => [
+    id,
+    { id, dependencies, resources: new Map(resources), locals: {} },
+  ];
+  const tcp = resource('kubernetes_manifest', 'Tcp', {
+    manifest: {
+      apiVersion: 'kamaji.clastix.io/v1alpha1',
+      kind: 'TenantControlPlane',
+      metadata: { name: 'a', namespace: 'tenant-a' },
+      spec: { kubernetes: { version: 'v1.35.3' } },
+    },
+  });
+  const output = (...workerVersions: string[]): SynthOutput => ({
+    stacks: new Map([
+      stack('tenant-a-control-plane', [], [tcp]),
+      stack(
+        'tenant-a-nodes',
+        ['tenant-a-control-plane'],
+        workerVersions.map((v, i) => lt(`Pool${i}`, v)),
+      ),
+    ]),
+  });
+
+  test('every pool version is read; one version gives kubeletVersion, two give none', () => {
+    const nodes = output('1.35.3', '1.36.0').stacks.get('tenant-a-nodes')!;
+    expect(kubeletVersions(nodes)).toEqual(['v1.35.3', 'v1.36.0']);
+    expect(kubeletVersion(nodes)).toBeUndefined();
+    expect(kubeletVersion(output('1.35.3').stacks.get('tenant-a-nodes')!)).toBe('v1.35.3');
+  });
+
+  test('one pool newer than the control plane is flagged although the other is fine', () => {
+    const r = review(output('1.35.3'), output('1.35.3', '1.36.0'));
+    expect(r.flags.map((f) => [f.kind, f.tenant])).toEqual([['worker-version-skew', 'a']]);
+    expect(r.flags[0].reason).toMatch(/v1\.36\.0 is newer than the control plane v1\.35\.3/);
   });
 });

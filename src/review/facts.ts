@@ -3,7 +3,7 @@
  * function over one stack so it can follow the constructs when their shapes change.
  */
 import { isUnder, valueAt } from './paths';
-import { Json, JsonObject, SynthResource, SynthStack, isObject } from './synth-output';
+import { Json, JsonObject, SynthResource, SynthStack, compareText, isObject } from './synth-output';
 
 export interface TenantControlPlaneFacts {
   readonly address: string;
@@ -123,18 +123,24 @@ export const KUBERNETES_VERSION_TAG = 'kamaji.clastix.io/kubernetes-version';
  * The kubelet version a nodes stack installs: from the ASG tag when present, else from the launch
  * templates' user data. Undefined when unknown or ambiguous (no flag is better than a wrong one).
  */
-export function kubeletVersion(stack: SynthStack): string | undefined {
+export function kubeletVersions(stack: SynthStack): string[] {
   const tagged = new Set<string>();
   for (const asg of resourcesOfType(stack, 'aws_autoscaling_group')) {
     for (const tag of asgTags(asg.config)) if (tag.key === KUBERNETES_VERSION_TAG && tag.value) tagged.add(tag.value);
   }
-  if (tagged.size > 0) return tagged.size === 1 ? [...tagged][0] : undefined;
+  if (tagged.size > 0) return [...tagged].sort(compareText);
   const found = new Set<string>();
   for (const lt of resourcesOfType(stack, 'aws_launch_template')) {
     const v = versionInUserData(withLocals(stack, text(lt.config.user_data) ?? ''));
     if (v) found.add(v);
   }
-  return found.size === 1 ? [...found][0] : undefined;
+  return [...found].sort(compareText);
+}
+
+/** The kubelet version of a nodes stack whose pools all run one version (else undefined). */
+export function kubeletVersion(stack: SynthStack): string | undefined {
+  const all = kubeletVersions(stack);
+  return all.length === 1 ? all[0] : undefined;
 }
 
 /** The text plus the values of the `local.<name>` it references (AwsWorkerPool keeps user data in a local). */

@@ -9,7 +9,7 @@ import {
   caSource,
   changesCa,
   isCaResource,
-  kubeletVersion,
+  kubeletVersions,
   tenantControlPlanes,
   tokenDelivery,
   tokenDeliveryByLaunchTemplate,
@@ -235,21 +235,24 @@ function caFlags(tenant: string, base: SynthStack, head: SynthStack, diff: Stack
   ];
 }
 
-/** The kubelet must not be newer than the control plane, nor more than 3 minors older. */
+/** The kubelet must not be newer than the control plane, nor more than 3 minors older (each pool's version). */
 function workerSkewFlags(tenant: string, controlPlane: SynthStack, nodes: SynthStack): RiskFlag[] {
   const cp = parseVersion(only(tenantControlPlanes(controlPlane))?.version);
-  const kubelet = parseVersion(kubeletVersion(nodes));
-  if (!cp || !kubelet) return [];
-  const problem = skewProblem(cp, kubelet);
-  if (!problem) return [];
-  return [
-    {
-      kind: RiskKind.WORKER_VERSION_SKEW,
-      tenant,
-      stack: nodes.id,
-      reason: `${problem} (workers ${formatVersion(kubelet)})`,
-    },
-  ];
+  if (!cp) return [];
+  const flags: RiskFlag[] = [];
+  for (const text of kubeletVersions(nodes)) {
+    const kubelet = parseVersion(text);
+    const problem = kubelet && skewProblem(cp, kubelet);
+    if (problem) {
+      flags.push({
+        kind: RiskKind.WORKER_VERSION_SKEW,
+        tenant,
+        stack: nodes.id,
+        reason: `${problem} (workers ${formatVersion(kubelet)})`,
+      });
+    }
+  }
+  return flags;
 }
 
 const POOL_TYPES = ['aws_autoscaling_group', 'aws_launch_template'];
