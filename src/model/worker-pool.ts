@@ -9,13 +9,15 @@ import { NodeTaint, TaintEffect } from './kubeadm';
 import { DNS1123_LABEL_RULE, isDns1123Label } from './names';
 import { NodeBootstrapInput, TokenSource, USER_DATA_LIMIT_BYTES, worstCaseUserDataBytes } from './node-bootstrap';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
+import { DEFAULT_API_PORT, DEFAULT_KONNECTIVITY_PORT } from './tenant-control-plane';
 
 export const DEFAULT_INSTANCE_TYPE = 't3.medium';
 export const DEFAULT_ROOT_VOLUME_GIB = 30;
 export const DEFAULT_HOP_LIMIT = 1;
 export const DEFAULT_JOIN_ATTEMPTS = 5;
-export const DEFAULT_TENANT_API_PORT = 6443;
-export const KONNECTIVITY_PORT = 8132;
+/** The tenant API server and konnectivity ports: the control plane's defaults. */
+export const DEFAULT_TENANT_API_PORT = DEFAULT_API_PORT;
+export const KONNECTIVITY_PORT = DEFAULT_KONNECTIVITY_PORT;
 /** Canonical's AWS account: the owner of the official Ubuntu AMIs. */
 export const CANONICAL_OWNER_ID = '099720109477';
 export const UBUNTU_2404_AMI_NAME = 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*';
