@@ -102,6 +102,8 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
             tcpNamespace: controlPlane.controlPlane.namespace,
             controlPlaneVersion: controlPlane.controlPlane.kubernetesVersion,
             oldestKubeletVersion: controlPlane.controlPlane.spec.oldestKubeletVersion,
+            apiPort: controlPlane.controlPlane.port,
+            konnectivityPort: controlPlane.controlPlane.konnectivityPort,
             podCidr: controlPlane.controlPlane.podCidr,
             awsRegion: tenant.awsRegion!,
             cni: { plugin: tenant.cni === 'none' ? CniPlugin.NONE : CniPlugin.CALICO },

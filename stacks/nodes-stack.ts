@@ -63,6 +63,16 @@ export interface TenantNodesStackProps extends ManagementClusterProps {
    * @default - the control plane's version
    */
   readonly oldestKubeletVersion?: string;
+  /**
+   * The control plane's API port, for the pools' egress rules (a pool's own `apiPort` wins).
+   * @default 6443
+   */
+  readonly apiPort?: number;
+  /**
+   * The control plane's konnectivity port, for the pools' egress rules (a pool's own value wins).
+   * @default 8132
+   */
+  readonly konnectivityPort?: number;
 }
 
 /**
@@ -225,6 +235,8 @@ export class TenantNodesStack extends TerraformStack {
       try {
         pools.push(
           new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
+            apiPort: props.apiPort,
+            konnectivityPort: props.konnectivityPort,
             ...pool,
             ...(pool.subnetIds === undefined ? defaults() : {}),
             tenantName: props.tenantName,

@@ -70,6 +70,16 @@ describe('fleet app', () => {
     expect(a.texts['tenant-bravo-control-plane']).toContain('file(\\"../../../examples/fleet/pki/bravo/ca.key\\")');
   });
 
+  test("pools open egress to their control plane's own API and konnectivity ports", () => {
+    const { stacks } = synthEditedFleet((d) => {
+      d.setIn(['tenants', 0, 'controlPlane'], d.createNode({ port: 7443 }));
+    });
+    const groups = Object.values(stacks['tenant-alpha-nodes'].resource!.aws_security_group);
+    const egress = groups.flatMap((g: any) => g.egress ?? []).filter((r: any) => r.protocol === 'tcp');
+    expect(egress.map((r: any) => r.from_port).sort()).toEqual(expect.arrayContaining([443, 7443, 8132]));
+    expect(egress.some((r: any) => r.from_port === 6443)).toBe(false);
+  });
+
   test("each tenant's stacks hold only that tenant's resources", () => {
     const { stacks } = synthFleetFile(EXAMPLE_FLEET);
     const tenants = ['alpha', 'bravo', 'charlie'];

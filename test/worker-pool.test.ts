@@ -130,7 +130,12 @@ describe('AwsWorkerPool', () => {
 
   test('security group: nothing inbound from outside; egress to the API port, konnectivity and mirrors', () => {
     const { sg } = synthPool({
-      pool: { apiPort: 443, controlPlaneCidrs: ['203.0.113.10/32'], packageMirrorCidrs: ['10.0.0.0/8'] },
+      pool: {
+        apiPort: 443,
+        konnectivityPort: 9132,
+        controlPlaneCidrs: ['203.0.113.10/32'],
+        packageMirrorCidrs: ['10.0.0.0/8'],
+      },
     });
     expect(sg.vpc_id).toBe('vpc-0123456789abcdef0');
     expect(sg.ingress).toHaveLength(1);
@@ -144,7 +149,7 @@ describe('AwsWorkerPool', () => {
     expect(egress).toEqual([
       ['-1', 0, 0, 'self'],
       ['tcp', 443, 443, '203.0.113.10/32'],
-      ['tcp', 8132, 8132, '203.0.113.10/32'],
+      ['tcp', 9132, 9132, '203.0.113.10/32'],
       ['tcp', 443, 443, '10.0.0.0/8'],
       ['tcp', 80, 80, '10.0.0.0/8'],
     ]);
@@ -281,6 +286,7 @@ describe('AwsWorkerPool', () => {
 
   describe('bad input', () => {
     test.each<[string, Setup, string, unknown, RegExp]>([
+      ['a konnectivity port out of range', { pool: { konnectivityPort: 0 } }, 'konnectivityPort', 0, /TCP port/],
       [
         'a kubelet newer than the control plane',
         { pool: { kubernetesVersion: 'v1.36.0' } },

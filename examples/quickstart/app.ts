@@ -38,6 +38,8 @@ export function buildQuickstart(app: App): Quickstart {
     tcpNamespace: cp.namespace,
     controlPlaneVersion: cp.kubernetesVersion,
     podCidr: cp.podCidr,
+    apiPort: cp.port,
+    konnectivityPort: cp.konnectivityPort,
     awsRegion: QUICKSTART.nodes.awsRegion,
     pools: QUICKSTART.nodes.pools.map((pool) => ({ ...pool, instanceTypes: [...pool.instanceTypes] })),
   });

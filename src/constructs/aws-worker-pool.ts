@@ -14,7 +14,6 @@ import { NodeBootstrapInput, nodeConfigHash, renderCloudConfig, TokenSource } fr
 import {
   CANONICAL_OWNER_ID,
   checkUserDataSize,
-  KONNECTIVITY_PORT,
   nodeBootstrapInput,
   TokenDelivery,
   UBUNTU_2404_AMI_NAME,
@@ -132,7 +131,12 @@ export interface AwsWorkerPoolOptions {
    */
   readonly apiPort?: number;
   /**
-   * Where the control plane is: egress on the API port and konnectivity (8132) goes there.
+   * The konnectivity server's port (the control plane's `addons.konnectivity.server.port`).
+   * @default 8132
+   */
+  readonly konnectivityPort?: number;
+  /**
+   * Where the control plane is: egress on the API port and the konnectivity port goes there.
    * @default ["0.0.0.0/0"] (the endpoint is only known at apply time)
    */
   readonly controlPlaneCidrs?: string[];
@@ -322,7 +326,7 @@ export class AwsWorkerPool extends Construct {
       egress: [
         self('pool nodes'),
         rule('tenant API server', 'tcp', spec.apiPort, spec.controlPlaneCidrs),
-        rule('konnectivity', 'tcp', KONNECTIVITY_PORT, spec.controlPlaneCidrs),
+        rule('konnectivity', 'tcp', spec.konnectivityPort, spec.controlPlaneCidrs),
         rule('package mirrors (https)', 'tcp', 443, spec.packageMirrorCidrs),
         rule('package mirrors (http)', 'tcp', 80, spec.packageMirrorCidrs),
       ],

@@ -60,6 +60,7 @@ export interface WorkerPoolInput {
   onDemandBaseCapacity?: number;
   onDemandPercentageAboveBaseCapacity?: number;
   apiPort?: number;
+  konnectivityPort?: number;
   controlPlaneCidrs?: readonly string[];
   packageMirrorCidrs?: readonly string[];
   ssmSessionManager?: boolean;
@@ -89,6 +90,7 @@ export interface WorkerPoolSpec {
   readonly onDemandBaseCapacity: number;
   readonly onDemandPercentageAboveBaseCapacity: number;
   readonly apiPort: number;
+  readonly konnectivityPort: number;
   readonly controlPlaneCidrs: readonly string[];
   readonly packageMirrorCidrs: readonly string[];
   readonly ssmSessionManager: boolean;
@@ -119,6 +121,7 @@ export function workerPoolSpec(input: WorkerPoolInput, controlPlaneVersion: stri
     onDemandBaseCapacity: input.onDemandBaseCapacity ?? 0,
     onDemandPercentageAboveBaseCapacity: input.onDemandPercentageAboveBaseCapacity ?? (input.spot ? 0 : 100),
     apiPort: input.apiPort ?? DEFAULT_TENANT_API_PORT,
+    konnectivityPort: input.konnectivityPort ?? KONNECTIVITY_PORT,
     controlPlaneCidrs: input.controlPlaneCidrs ?? ['0.0.0.0/0'],
     packageMirrorCidrs: input.packageMirrorCidrs ?? ['0.0.0.0/0'],
     ssmSessionManager: input.ssmSessionManager ?? false,
@@ -279,12 +282,14 @@ export function validateWorkerPool(
     spec.joinAttempts,
     'must be a whole number from 1 to 20',
   );
-  problems.check(
-    Number.isInteger(spec.apiPort) && spec.apiPort >= 1 && spec.apiPort <= 65535,
-    'apiPort',
-    spec.apiPort,
-    'must be a TCP port from 1 to 65535',
-  );
+  for (const field of ['apiPort', 'konnectivityPort'] as const) {
+    problems.check(
+      Number.isInteger(spec[field]) && spec[field] >= 1 && spec[field] <= 65535,
+      field,
+      spec[field],
+      'must be a TCP port from 1 to 65535',
+    );
+  }
   problems.check(
     Number.isInteger(spec.onDemandBaseCapacity) && spec.onDemandBaseCapacity >= 0,
     'onDemandBaseCapacity',
