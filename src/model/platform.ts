@@ -7,6 +7,7 @@
  */
 import { stringify } from 'yaml';
 import { Problems } from './errors';
+import { isMapping } from './shape';
 import { DNS1123_LABEL_RULE, DNS1123_SUBDOMAIN_RULE, isDns1123Label, isDns1123Subdomain } from './names';
 
 export const KAMAJI_RELEASE_NAME = 'kamaji';
@@ -225,16 +226,12 @@ export function toYaml(values: Record<string, unknown>): string {
   return text;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Merges `top` over `base`; objects merge key by key, anything else in `top` wins. */
 export function deepMerge(base: Record<string, unknown>, top: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const prev = out[key];
-    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+    out[key] = isMapping(prev) && isMapping(value) ? deepMerge(prev, value) : value;
   }
   return out;
 }
@@ -242,7 +239,7 @@ export function deepMerge(base: Record<string, unknown>, top: Record<string, unk
 function lookup(values: Record<string, unknown>, dotted: string): unknown {
   let cur: unknown = values;
   for (const part of dotted.split('.')) {
-    if (!isPlainObject(cur)) return undefined;
+    if (!isMapping(cur)) return undefined;
     cur = cur[part];
   }
   return cur;

@@ -18,8 +18,9 @@
  *   loadBalancerClass and allocateLoadBalancerNodePorts only with a LoadBalancer Service, CIDR lists,
  *   advertise address is an IP, konnectivity agent replicas vs mode; plus the DNS-1035 name.
  */
+import { Cidr, CIDR_RULE, cidrsOverlap, contains, formatIp, parseCidr, parseIp, parseStrictCidr } from './cidr';
 import { Problems } from './errors';
-import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from './names';
+import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label, isDns1123Subdomain } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
 import { checkVersion, formatVersion, KubernetesVersion, parseVersion, skewProblem, upgradeProblem } from './versions';
 
@@ -247,105 +248,22 @@ export function tenantControlPlaneSpec(input: TenantControlPlaneInput): TenantCo
   };
 }
 
-// ---- IP and CIDR arithmetic (IPv4 and IPv6, as bigint) ----
-
-interface Ip {
-  readonly family: 4 | 6;
-  readonly value: bigint;
-}
-
-interface Cidr {
-  readonly network: Ip;
-  readonly prefix: number;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-function parseIp(text: unknown): Ip | undefined {
-  if (typeof text !== 'string') return undefined;
-  if (IPV4.test(text)) {
-    return { family: 4, value: text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(part), 0n) };
-  }
-  if (!/^[0-9a-fA-F:]+$/.test(text) || text.split('::').length > 2) return undefined;
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':') : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const missing = 8 - h.length - t.length;
-  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
-  const all = [...h, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...t];
-  if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return { family: 6, value: all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
-}
-
-function bitsOf(ip: Ip): number {
-  return ip.family === 4 ? 32 : 128;
-}
-
-/** Parses `a.b.c.d/n` or `x::/n`; `strict` also requires no host bits (Kubernetes' CIDR rule). */
-function parseCidr(text: unknown): Cidr | undefined {
-  if (typeof text !== 'string') return undefined;
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const network = parseIp(m[1]);
-  const prefix = Number(m[2]);
-  if (!network || prefix > bitsOf(network)) return undefined;
-  return { network, prefix };
-}
-
-function hostMask(c: Cidr): bigint {
-  return (1n << BigInt(bitsOf(c.network) - c.prefix)) - 1n;
-}
-
-function contains(c: Cidr, ip: Ip): boolean {
-  return c.network.family === ip.family && (ip.value & ~hostMask(c)) === (c.network.value & ~hostMask(c));
-}
-
-function overlaps(a: Cidr, b: Cidr): boolean {
-  return contains(a, b.network) || contains(b, a.network);
-}
-
-function formatIp(ip: Ip): string {
-  if (ip.family === 4) {
-    return [24n, 16n, 8n, 0n].map((s) => ((ip.value >> s) & 255n).toString()).join('.');
-  }
-  const groups = [];
-  for (let i = 7; i >= 0; i--) groups.push(((ip.value >> BigInt(i * 16)) & 0xffffn).toString(16));
-  // RFC 5952: the longest run of zero groups (two or more) becomes "::".
-  let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
-    i = j;
-  }
-  if (best.start < 0) return groups.join(':');
-  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
-}
-
 /** Kamaji's rule for the cluster DNS Service IP: the Service CIDR's network address + 10. */
 export function dnsServiceIpOf(serviceCidr: string): string | undefined {
-  const c = parseCidr(serviceCidr);
-  if (!c || c.network.value & hostMask(c)) return undefined;
-  return formatIp({ family: c.network.family, value: c.network.value + 10n });
+  const c = parseStrictCidr(serviceCidr);
+  return c && formatIp({ family: c.network.family, value: c.network.value + 10n });
 }
 
 // ---- validation ----
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 // Kubernetes resource quantity (apimachinery resource.Quantity).
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const CIDR_RULE = 'must be a CIDR such as "10.96.0.0/16" with no host bits set';
 
 function isHost(value: string): boolean {
-  return parseIp(value) !== undefined || (value.length <= 253 && DNS1123_SUBDOMAIN.test(value));
+  return parseIp(value) !== undefined || isDns1123Subdomain(value);
 }
 
 function isPort(value: number): boolean {
@@ -353,9 +271,8 @@ function isPort(value: number): boolean {
 }
 
 function checkStrictCidr(problems: Problems, field: string, value: string): Cidr | undefined {
-  const c = parseCidr(value);
-  const ok = c !== undefined && (c.network.value & hostMask(c)) === 0n;
-  return problems.check(ok, field, value, CIDR_RULE) ? c : undefined;
+  const c = parseStrictCidr(value);
+  return problems.check(c !== undefined, field, value, CIDR_RULE) ? c : undefined;
 }
 
 function checkKeys(problems: Problems, field: string, map: Readonly<Record<string, string>>): void {
@@ -387,7 +304,7 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
   }
 
   problems.check(
-    spec.dataStore.length > 0 && spec.dataStore.length <= 253 && DNS1123_SUBDOMAIN.test(spec.dataStore),
+    isDns1123Subdomain(spec.dataStore),
     'dataStore',
     spec.dataStore,
     'must name a DataStore (a DNS-1123 subdomain)',
@@ -453,7 +370,7 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
   checkKeys(problems, 'ingressAnnotations', spec.ingressAnnotations);
   if (spec.exposure === ControlPlaneExposure.INGRESS) {
     problems.check(
-      spec.ingressHostname !== undefined && DNS1123_SUBDOMAIN.test(spec.ingressHostname),
+      isDns1123Subdomain(spec.ingressHostname),
       'ingressHostname',
       spec.ingressHostname,
       'is required with the Ingress exposure: the DNS name clients use (a DNS-1123 subdomain)',
@@ -474,7 +391,7 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
   const service = checkStrictCidr(problems, 'serviceCidr', spec.serviceCidr);
   if (pod && service) {
     problems.check(
-      !overlaps(pod, service),
+      !cidrsOverlap(pod, service),
       'serviceCidr',
       spec.serviceCidr,
       `must not overlap podCidr ${spec.podCidr}`,
@@ -491,7 +408,7 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
   }
   // CRD pattern `.*\..*`.
   problems.check(
-    /\./.test(spec.clusterDomain) && DNS1123_SUBDOMAIN.test(spec.clusterDomain),
+    /\./.test(spec.clusterDomain) && isDns1123Subdomain(spec.clusterDomain),
     'clusterDomain',
     spec.clusterDomain,
     'must be a DNS name with at least one dot, such as "cluster.local"; it can never change',

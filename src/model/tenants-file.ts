@@ -6,7 +6,7 @@
  * carries its YAML path, line and column, the bad value and the rule, and all are reported together.
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { CIDR_RULE, cidrsOverlap, parseCidr } from './cidr';
+import { Cidr, cidrsOverlap, IPV4_CIDR_RULE, parseStrictCidr } from './cidr';
 import { Problem, Problems } from './errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
@@ -199,6 +199,12 @@ export function loadTenantsFile(text: string, fileName: string, checks: TenantsF
   return problems.empty ? { file, tenants, problems: [] } : { file, problems: problems.all };
 }
 
+/** Fleet networks are IPv4 (the node bootstrap and Calico's VXLAN pool are IPv4-only). */
+function ipv4Cidr(text: unknown): Cidr | undefined {
+  const c = parseStrictCidr(text);
+  return c?.network.family === 4 ? c : undefined;
+}
+
 /** `a.b[0]` is under `a.b` and `a` */
 function isUnder(field: string, prefix: string): boolean {
   return prefix === '' || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`);
@@ -321,10 +327,10 @@ function checkRules(
 
     const podCidr = t.network?.podCidr ?? DEFAULT_POD_CIDR;
     const serviceCidr = t.network?.serviceCidr ?? DEFAULT_SERVICE_CIDR;
-    const pod = parseCidr(podCidr);
-    const svc = parseCidr(serviceCidr);
-    if (!pod) add([...at, 'network', 'podCidr'], podCidr, CIDR_RULE);
-    if (!svc) add([...at, 'network', 'serviceCidr'], serviceCidr, CIDR_RULE);
+    const pod = ipv4Cidr(podCidr);
+    const svc = ipv4Cidr(serviceCidr);
+    if (!pod) add([...at, 'network', 'podCidr'], podCidr, IPV4_CIDR_RULE);
+    if (!svc) add([...at, 'network', 'serviceCidr'], serviceCidr, IPV4_CIDR_RULE);
     if (pod && svc && cidrsOverlap(pod, svc)) {
       add([...at, 'network', 'serviceCidr'], serviceCidr, `must not overlap the pod CIDR ${podCidr}`);
     }
@@ -345,7 +351,7 @@ function checkRules(
       );
     }
     (cp.loadBalancerSourceRanges ?? []).forEach((r, j) => {
-      if (!parseCidr(r)) add([...at, 'controlPlane', 'loadBalancerSourceRanges', j], r, CIDR_RULE);
+      if (!ipv4Cidr(r)) add([...at, 'controlPlane', 'loadBalancerSourceRanges', j], r, IPV4_CIDR_RULE);
     });
     if (exposureKnown && exposure === 'Ingress' && !cp.ingressHostname) {
       add([...at, 'controlPlane', 'ingressHostname'], undefined, 'is required with exposure Ingress');

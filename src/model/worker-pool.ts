@@ -4,6 +4,7 @@
  * Defaults follow terraform-aws-eks v21 and cluster-api-provider-aws (DESIGN.md section 6): IMDSv2
  * required with hop limit 1, an encrypted gp3 root volume, no inbound traffic from outside the pool.
  */
+import { parseCidr } from './cidr';
 import { Problems } from './errors';
 import { NodeTaint, TaintEffect } from './kubeadm';
 import { DNS1123_LABEL_RULE, isDns1123Label } from './names';
@@ -134,7 +135,6 @@ const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 function isQualifiedName(key: string): boolean {
   const parts = key.split('/');
@@ -149,8 +149,7 @@ function isQualifiedName(key: string): boolean {
 }
 
 export function isCidr(value: string): boolean {
-  const m = CIDR.exec(value);
-  return !!m && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) <= 32;
+  return parseCidr(value)?.network.family === 4;
 }
 
 /** The kubelet may set labels under kubernetes.io / k8s.io only from this allow-list (NodeRestriction). */
