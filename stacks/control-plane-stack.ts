@@ -1,13 +1,14 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
 import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { keepProblems, Problem, ValidationError } from '../src/model/errors';
-import { DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
+import { ControlPlaneExposure, DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
+import { problemsFor } from '../src/constructs/problems';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
 
@@ -19,6 +20,12 @@ export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions,
    * @default "default"
    */
   readonly namespace?: string;
+  /**
+   * AWS region of the management cluster, where the Elastic IPs of `ControlPlaneExposure.AWS_ELASTIC_IP`
+   * are allocated (required with it; no aws provider is configured otherwise).
+   * @default - none
+   */
+  readonly awsRegion?: string;
   /**
    * Create the namespace in this stack. Turn off when it exists already (`default` always does).
    * @default - true, unless the namespace is "default"
@@ -47,6 +54,8 @@ export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions,
  */
 export class TenantControlPlaneStack extends TerraformStack {
   readonly kubernetesProvider: KubernetesProvider;
+  /** The aws provider of the Elastic IPs (`ControlPlaneExposure.AWS_ELASTIC_IP` only). */
+  readonly awsProvider?: AwsProvider;
   readonly namespace?: NamespaceV1;
   readonly pki: TenantPki;
   readonly controlPlane: TenantControlPlane;
@@ -57,7 +66,21 @@ export class TenantControlPlaneStack extends TerraformStack {
     for (const stack of props.dependsOnStacks ?? []) this.addDependency(stack);
     this.kubernetesProvider = managementKubernetesProvider(this, props);
     const tlsProvider = new TlsProvider(this, 'tls');
-    new RandomProvider(this, 'random');
+    const elasticIps = props.exposure === ControlPlaneExposure.AWS_ELASTIC_IP;
+    const own = problemsFor(this);
+    own.check(
+      !elasticIps || (props.awsRegion !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(props.awsRegion)),
+      'awsRegion',
+      props.awsRegion,
+      "is required with the AwsElasticIP exposure: the management cluster's AWS region, such as \"eu-west-1\"",
+    );
+    own.check(
+      elasticIps || props.awsRegion === undefined,
+      'awsRegion',
+      props.awsRegion,
+      'is only used with the AwsElasticIP exposure',
+    );
+    this.awsProvider = elasticIps ? new AwsProvider(this, 'aws', { region: props.awsRegion }) : undefined;
 
     const namespace = props.namespace ?? DEFAULT_TENANT_NAMESPACE;
     const dependsOn: ITerraformDependable[] = [];
@@ -70,7 +93,7 @@ export class TenantControlPlaneStack extends TerraformStack {
     }
     // Each construct throws its own ValidationError; collect both so one run reports every problem
     // (a bad CA file and a bad version together, not one per run).
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...own.all];
     let pki: TenantPki | undefined;
     let controlPlane: TenantControlPlane | undefined;
     try {
@@ -89,6 +112,7 @@ export class TenantControlPlaneStack extends TerraformStack {
       controlPlane = new TenantControlPlane(this, 'ControlPlane', {
         ...props,
         kubernetesProvider: this.kubernetesProvider,
+        awsProvider: this.awsProvider,
         // Without a valid CA the control plane is still validated (its own default CA is never synthesized).
         pki,
         dependsOn,

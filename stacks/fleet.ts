@@ -7,7 +7,15 @@ import { CniPlugin } from '../src/constructs/tenant-cni';
 import { Problems, ValidationError } from '../src/model/errors';
 import { checkDistinctState } from '../src/model/state';
 import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
-import { LoadedTenantsFile, PoolEntry, poolSizes, ResolvedTenant, TenantsFile } from '../src/model/tenants-file';
+import {
+  controlPlaneInput,
+  LoadedTenantsFile,
+  PoolEntry,
+  poolSizes,
+  ResolvedTenant,
+  tenantNamespace,
+  TenantsFile,
+} from '../src/model/tenants-file';
 import { TaintEffect } from '../src/model/kubeadm';
 import { compareVersions, parseVersion } from '../src/model/versions';
 import { TenantControlPlaneStack, TenantControlPlaneStackProps } from './control-plane-stack';
@@ -39,8 +47,7 @@ export const stackIds = {
   nodes: (tenant: string) => `tenant-${tenant}-nodes`,
 };
 
-/** The namespace of a tenant's objects on the management cluster. */
-export const tenantNamespace = (tenant: string) => `tenant-${tenant}`;
+export { tenantNamespace };
 
 /**
  * Builds the stage graph of a validated tenants file into `app`: platform -> datastores -> one
@@ -128,35 +135,14 @@ function tenantControlPlaneProps(
   fileDir: string,
   dependsOnStacks: TerraformStack[],
 ): TenantControlPlaneStackProps {
-  const cp = tenant.controlPlane;
-  const exposure = {
-    LoadBalancer: ControlPlaneExposure.LOAD_BALANCER,
-    NodePort: ControlPlaneExposure.NODE_PORT,
-    Ingress: ControlPlaneExposure.INGRESS,
-  }[cp.exposure ?? 'LoadBalancer'];
-  const resources = (r?: { cpu?: string; memory?: string }) =>
-    r ? { cpuRequest: r.cpu, memoryRequest: r.memory } : undefined;
   return {
     ...management,
     state,
     dependsOnStacks,
-    name: tenant.name,
-    namespace: tenantNamespace(tenant.name),
-    kubernetesVersion: tenant.kubernetesVersion,
+    ...controlPlaneInput(tenant),
+    awsRegion: tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? tenant.managementAwsRegion : undefined,
     oldestKubeletVersion: oldestKubelet(tenant),
     dataStore: tenant.dataStore,
-    replicas: cp.replicas,
-    exposure,
-    address: cp.address,
-    port: cp.port,
-    certSans: cp.certSANs,
-    loadBalancerSourceRanges: cp.loadBalancerSourceRanges,
-    ingressHostname: cp.ingressHostname,
-    ingressClassName: cp.ingressClassName,
-    konnectivity: cp.konnectivity,
-    apiServerResources: resources(cp.resources?.apiServer),
-    controllerManagerResources: resources(cp.resources?.controllerManager),
-    schedulerResources: resources(cp.resources?.scheduler),
     podCidr: tenant.podCidr,
     serviceCidr: tenant.serviceCidr,
     pki: pkiOptions(tenant, fileDir),

@@ -18,12 +18,13 @@ function synthStack(props: Partial<TenantControlPlaneStackProps> = {}) {
 }
 
 describe('TenantControlPlaneStack', () => {
-  test('management provider, tls and random, its own state, and the platform stack first', () => {
+  test('management provider and tls, its own state, and the platform stack first', () => {
     const { json, stack, platform } = synthStack({ kubeconfigContext: 'mgmt' });
     expect(json.provider.kubernetes).toEqual([
       { alias: 'management', config_path: '~/.kube/config', config_context: 'mgmt' },
     ]);
-    expect(Object.keys(json.provider).sort()).toEqual(['kubernetes', 'random', 'tls']);
+    // No random provider: nothing in this stage uses one.
+    expect(Object.keys(json.provider).sort()).toEqual(['kubernetes', 'tls']);
     expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform.tenant-acme-control-plane.tfstate' } });
     expect(stack.dependencies).toEqual([platform]);
   });

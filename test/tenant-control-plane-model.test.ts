@@ -5,13 +5,20 @@ import {
   dnsServiceIpOf,
   installedVersionAllows,
   kubeletConfigPatches,
+  noAwsNodesExpression,
+  readinessWaitFields,
   renderTenantControlPlane,
+  serviceIngressIpExpression,
   tenantControlPlaneSpec,
   TenantControlPlaneInput,
   upgradePreconditionExpression,
   validateTenantControlPlane,
 } from '../src/model/tenant-control-plane';
 import { parseVersion } from '../src/model/versions';
+import { terraformEval } from './support/terraform';
+import { testWithTool } from './support/tools';
+
+const withTerraform = testWithTool('terraform');
 
 const base: TenantControlPlaneInput = { name: 'demo', namespace: 'tenants', kubernetesVersion: '1.35.3' };
 
@@ -49,7 +56,9 @@ describe('TenantControlPlane model: defaults', () => {
     expect(m.spec.kubernetes.kubelet.configurationJSONPatches).toEqual([
       { op: 'add', path: '/cgroupDriver', value: 'systemd' },
     ]);
-    expect(m.spec.kubernetes.admissionControllers).toHaveLength(17);
+    // Kamaji's 17 (the CRD default) plus NodeRestriction, which kubeadm enables and Kamaji does not.
+    expect(m.spec.kubernetes.admissionControllers).toHaveLength(18);
+    expect(m.spec.kubernetes.admissionControllers).toContain('NodeRestriction');
     expect(problemsOf({})).toEqual([]);
   });
 
@@ -90,13 +99,15 @@ describe('TenantControlPlane model: options', () => {
   test('Ingress exposure: ClusterIP Service and an ingress block', () => {
     const m = render({
       exposure: ControlPlaneExposure.INGRESS,
+      address: '203.0.113.7',
       ingressHostname: 'demo.k8s.example.com',
       ingressClassName: 'nginx',
       ingressAnnotations: { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' },
     });
     expect(m.spec.controlPlane.service).toEqual({ serviceType: 'ClusterIP' });
+    // Kamaji (kubeadm_config.go) takes the kubeconfig URL's port from the hostname, else the API port.
     expect(m.spec.controlPlane.ingress).toEqual({
-      hostname: 'demo.k8s.example.com',
+      hostname: 'demo.k8s.example.com:443',
       ingressClassName: 'nginx',
       additionalMetadata: { annotations: { 'nginx.ingress.kubernetes.io/ssl-passthrough': 'true' } },
     });
@@ -244,7 +255,7 @@ describe('TenantControlPlane model: validation', () => {
     ],
     [
       'source ranges without a LoadBalancer',
-      { exposure: ControlPlaneExposure.NODE_PORT, loadBalancerSourceRanges: ['10.0.0.0/8'] },
+      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443, konnectivityPort: 31132, loadBalancerSourceRanges: ['10.0.0.0/8'] },
       'loadBalancerSourceRanges',
       ['10.0.0.0/8'],
       /only with the LoadBalancer/,
@@ -258,14 +269,14 @@ describe('TenantControlPlane model: validation', () => {
     ],
     [
       'a class without a LoadBalancer',
-      { exposure: ControlPlaneExposure.NODE_PORT, loadBalancerClass: 'x' },
+      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443, konnectivityPort: 31132, loadBalancerClass: 'x' },
       'loadBalancerClass',
       'x',
       /only with the LoadBalancer/,
     ],
     [
       'Ingress without a hostname',
-      { exposure: ControlPlaneExposure.INGRESS },
+      { exposure: ControlPlaneExposure.INGRESS, address: '203.0.113.7' },
       'ingressHostname',
       undefined,
       /required with the Ingress/,
@@ -282,7 +293,7 @@ describe('TenantControlPlane model: validation', () => {
       { exposure: 'Gateway' as ControlPlaneExposure },
       'exposure',
       'Gateway',
-      /one of LoadBalancer, NodePort, Ingress/,
+      /one of LoadBalancer, AwsElasticIP, NodePort, Ingress/,
     ],
     ['a pod CIDR with host bits', { podCidr: '10.244.1.0/16' }, 'podCidr', '10.244.1.0/16', /no host bits/],
     [
@@ -309,7 +320,106 @@ describe('TenantControlPlane model: validation', () => {
       6443,
       /different from the API server port/,
     ],
-    ['a bad address', { address: 'not an address' }, 'address', 'not an address', /IP address or a DNS name/],
+    ['a bad address', { address: 'not an address' }, 'address', 'not an address', /must be an IP address/],
+    [
+      // Kamaji passes address to --advertise-address (builders/controlplane/deployment.go).
+      'a DNS name as address',
+      { address: 'api.example.com' },
+      'address',
+      'api.example.com',
+      /must be an IP address \(v4 or v6\).*--advertise-address/,
+    ],
+    [
+      // Kamaji: DeclaredControlPlaneAddress has no NodePort branch, so no endpoint without address.
+      'NodePort without an address',
+      { exposure: ControlPlaneExposure.NODE_PORT, port: 31443, konnectivityPort: 31132 },
+      'address',
+      undefined,
+      /required with the NodePort exposure/,
+    ],
+    [
+      // Kamaji: k8s_service_resource.go uses networkProfile.port as the nodePort.
+      'NodePort on the default API port',
+      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', konnectivityPort: 31132 },
+      'port',
+      6443,
+      /node-port range 30000-32767/,
+    ],
+    [
+      // Kamaji: konnectivity/service_resource.go uses the konnectivity port as the nodePort.
+      'NodePort on the default konnectivity port',
+      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443 },
+      'konnectivityPort',
+      8132,
+      /node-port range 30000-32767/,
+    ],
+    [
+      // Kamaji: konnectivity/agent.go dials the advertised address, else the Service's ClusterIP.
+      'Ingress without an address',
+      { exposure: ControlPlaneExposure.INGRESS, ingressHostname: 'demo.example.com' },
+      'address',
+      undefined,
+      /required with the Ingress exposure: the IP of the Ingress controller/,
+    ],
+    [
+      'an Ingress hostname with a port',
+      { exposure: ControlPlaneExposure.INGRESS, address: '203.0.113.7', ingressHostname: 'demo.example.com:443' },
+      'ingressHostname',
+      'demo.example.com:443',
+      /without a port: see ingressPort/,
+    ],
+    ['an ingress port without Ingress', { ingressPort: 8443 }, 'ingressPort', 8443, /only used with the Ingress/],
+    [
+      'Elastic IPs without subnets',
+      { exposure: ControlPlaneExposure.AWS_ELASTIC_IP },
+      'publicSubnetIds',
+      [],
+      /required with the AwsElasticIP exposure/,
+    ],
+    [
+      'Elastic IPs and an address',
+      { exposure: ControlPlaneExposure.AWS_ELASTIC_IP, publicSubnetIds: ['subnet-0a1b2c3d'], address: '203.0.113.9' },
+      'address',
+      '203.0.113.9',
+      /set to the first Elastic IP/,
+    ],
+    [
+      'Elastic IPs with a bad subnet id',
+      { exposure: ControlPlaneExposure.AWS_ELASTIC_IP, publicSubnetIds: ['subnet-0a1b2c3d', 'sn-1'] },
+      'publicSubnetIds[1]',
+      'sn-1',
+      /subnet id/,
+    ],
+    [
+      'Elastic IPs with a repeated subnet',
+      { exposure: ControlPlaneExposure.AWS_ELASTIC_IP, publicSubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d'] },
+      'publicSubnetIds[1]',
+      'subnet-0a1b2c3d',
+      /must not repeat/,
+    ],
+    [
+      'Elastic IPs with a load-balancer class',
+      {
+        exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+        publicSubnetIds: ['subnet-0a1b2c3d'],
+        loadBalancerClass: 'service.k8s.aws/nlb',
+      },
+      'loadBalancerClass',
+      'service.k8s.aws/nlb',
+      /by its annotations/,
+    ],
+    [
+      'Elastic IPs with an annotation of their own',
+      {
+        exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+        publicSubnetIds: ['subnet-0a1b2c3d'],
+        serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal' },
+      },
+      'serviceAnnotations["service.beta.kubernetes.io/aws-load-balancer-scheme"]',
+      'internal',
+      /set by the AwsElasticIP exposure/,
+    ],
+    ['subnets without Elastic IPs', { publicSubnetIds: ['subnet-0a1b2c3d'] }, 'publicSubnetIds', ['subnet-0a1b2c3d'], /only used with the AwsElasticIP/],
     ['a bad SAN', { certSans: ['ok.example.com', '*bad*'] }, 'certSans[1]', '*bad*', /IP address or a DNS name/],
     [
       'a bad quantity',
@@ -349,12 +459,25 @@ describe('TenantControlPlane model: validation', () => {
       exposure: ControlPlaneExposure.NODE_PORT,
       loadBalancerSourceRanges: ['1.2.3.0/24'],
     });
-    expect(problems.map((p) => p.field).sort()).toEqual(['loadBalancerSourceRanges', 'name', 'podCidr', 'replicas']);
+    expect(problems.map((p) => p.field).sort()).toEqual([
+      'address',
+      'konnectivityPort',
+      'loadBalancerSourceRanges',
+      'name',
+      'podCidr',
+      'port',
+      'replicas',
+    ]);
   });
 });
 
 describe('plan-time upgrade precondition', () => {
   const v = (s: string) => parseVersion(s)!;
+
+  // The real expression, evaluated by terraform console (objects as the kubernetes_resources data
+  // source lists them).
+  const evaluate = (expression: string, installed: string[]) =>
+    terraformEval(expression, { objs: installed.map((version) => ({ spec: { kubernetes: { version } } })) });
 
   test.each([
     ['v1.34.9', 'v1.35.3', true],
@@ -365,28 +488,106 @@ describe('plan-time upgrade precondition', () => {
     ['v1.33.5', 'v1.35.3', false],
   ])('installed %s -> %s allowed: %s', (installed, target, allowed) => {
     expect(installedVersionAllows(v(installed), v(target))).toBe(allowed);
-    expect(evaluate(upgradePreconditionExpression('objs', v(target)), [installed])).toBe(allowed);
   });
 
-  test('nothing installed yet is allowed (and objects[0] is not evaluated)', () => {
-    expect(evaluate(upgradePreconditionExpression('objs', v('v1.35.3')), [])).toBe(true);
+  withTerraform('terraform console agrees with the model on every step (and on nothing installed)', () => {
+    for (const [installed, target] of [
+      ['v1.34.9', 'v1.35.3'],
+      ['v1.35.0', 'v1.35.3'],
+      ['v1.35.3', 'v1.35.3'],
+      ['v1.35.4', 'v1.35.3'],
+      ['v1.36.0', 'v1.35.3'],
+      ['v1.33.5', 'v1.35.3'],
+    ]) {
+      expect([installed, evaluate(upgradePreconditionExpression('local.objs', v(target)), [installed])]).toEqual([
+        installed,
+        installedVersionAllows(v(installed), v(target)),
+      ]);
+    }
+    // objects[0] is not evaluated when the list is empty (Terraform's || does not short-circuit).
+    expect(evaluate(upgradePreconditionExpression('local.objs', v('v1.35.3')), [])).toBe(true);
+  });
+});
+
+describe('readiness wait', () => {
+  // The provider compiles each value with Go's regexp and tests it unanchored
+  // (hashicorp/terraform-provider-kubernetes manifest/provider/waiter.go, FieldWaiter.Wait); for these
+  // patterns JavaScript's RegExp.test has the same semantics.
+  const fields = readinessWaitFields(tenantControlPlaneSpec(base));
+  const matches = (field: string, value: string) => new RegExp(fields[field]).test(value);
+
+  test('status: Ready only, not NotReady or Upgrading', () => {
+    expect(matches('status.kubernetesResources.version.status', 'Ready')).toBe(true);
+    for (const other of ['NotReady', 'Upgrading', 'Provisioning', 'Ready2', '']) {
+      expect([other, matches('status.kubernetesResources.version.status', other)]).toEqual([other, false]);
+    }
   });
 
-  /**
-   * Evaluates the generated HCL with a tiny translation to JavaScript: the functions it uses
-   * (length, split, trimprefix, tonumber) and the ternary/||/&& operators mean the same thing in both.
-   */
-  function evaluate(expression: string, installed: string[]): boolean {
-    const objs = installed.map((version) => ({ spec: { kubernetes: { version } } }));
-    const js = expression
-      .replace(/length\(objs\)/g, 'objs.length')
-      .replace(/trimprefix\(([^,]+), "v"\)/g, '$1.replace(/^v/, "")')
-      .replace(/split\("\.", /g, 'split(');
-    const fn = new Function('objs', 'split', 'tonumber', `return ${js};`) as (
-      o: unknown,
-      s: (x: string) => string[],
-      n: (x: string) => number,
-    ) => boolean;
-    return fn(objs, (x: string) => x.split('.'), Number);
-  }
+  test('version: exactly the desired one (Kamaji copies it only when the rollout is Ready)', () => {
+    expect(matches('status.kubernetesResources.version.version', 'v1.35.3')).toBe(true);
+    for (const other of ['v1.34.9', 'v1.35.30', 'v1x35x3', 'v1.35.3-rc.1', '']) {
+      expect([other, matches('status.kubernetesResources.version.version', other)]).toEqual([other, false]);
+    }
+  });
+
+  test('bootstrap-token checksum: any non-empty value', () => {
+    expect(matches('status.kubeadmPhase.bootstrapToken.checksum', '5f3c')).toBe(true);
+    expect(matches('status.kubeadmPhase.bootstrapToken.checksum', '')).toBe(false);
+  });
+});
+
+describe('plan-time load-balancer checks (terraform console)', () => {
+  const node = (providerId?: string) => ({ spec: [providerId === undefined ? {} : { provider_id: providerId }] });
+  const service = (...ingress: object[]) => ({ status: { loadBalancer: { ingress } } });
+
+  withTerraform('a management cluster with an aws:// node is refused; others pass', () => {
+    const noAws = (nodes: object[]) => terraformEval(noAwsNodesExpression('local.nodes'), { nodes });
+    expect(noAws([node('aws:///eu-west-1a/i-0123'), node('aws:///eu-west-1b/i-0456')])).toBe(false);
+    expect(noAws([node('gce://project/zone/vm'), node('aws:///eu-west-1a/i-1')])).toBe(false);
+    expect(noAws([node('azure:///subscriptions/x'), node('kind://docker/kind/node'), node()])).toBe(true);
+    expect(noAws([])).toBe(true);
+  });
+
+  withTerraform("a Service whose load balancer's first entry is a hostname is refused", () => {
+    const ok = (objs: object[]) => terraformEval(serviceIngressIpExpression('local.objs'), { objs });
+    expect(ok([])).toBe(true); // not created yet
+    expect(ok([{ status: {} }])).toBe(true); // no load balancer yet
+    expect(ok([service()])).toBe(true);
+    expect(ok([service({ ip: '203.0.113.5' })])).toBe(true);
+    expect(ok([service({ hostname: 'a1b2.elb.eu-west-1.amazonaws.com' })])).toBe(false);
+    // Kamaji takes the first entry (getLoadBalancerAddress).
+    expect(ok([service({ hostname: 'x.elb.amazonaws.com' }, { ip: '203.0.113.5' })])).toBe(false);
+  });
+});
+
+describe('AwsElasticIP exposure', () => {
+  const input: Partial<TenantControlPlaneInput> = {
+    exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+    publicSubnetIds: ['subnet-0a1b2c3d', 'subnet-0e5f6a7b'],
+    certSans: ['api.example.com'],
+    serviceAnnotations: { team: 'platform' },
+  };
+
+  test('is valid with subnets, renders a LoadBalancer with the NLB annotations, address and SANs', () => {
+    expect(problemsOf(input)).toEqual([]);
+    const m = renderTenantControlPlane(tenantControlPlaneSpec({ ...base, ...input }), {
+      allocationIds: ['eipalloc-01', 'eipalloc-02'],
+      publicIps: ['203.0.113.1', '203.0.113.2'],
+    }) as any;
+    expect(m.spec.controlPlane.service).toEqual({
+      serviceType: 'LoadBalancer',
+      additionalMetadata: {
+        annotations: {
+          team: 'platform',
+          'service.beta.kubernetes.io/aws-load-balancer-eip-allocations': 'eipalloc-01,eipalloc-02',
+          'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+          'service.beta.kubernetes.io/aws-load-balancer-subnets': 'subnet-0a1b2c3d,subnet-0e5f6a7b',
+          'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+        },
+      },
+    });
+    expect(m.spec.networkProfile.address).toBe('203.0.113.1');
+    expect(m.spec.networkProfile.certSANs).toEqual(['203.0.113.1', '203.0.113.2', 'api.example.com']);
+  });
 });

@@ -34,10 +34,13 @@ function errorOf(options: Partial<Options>): ValidationError {
 describe('TenantControlPlane construct', () => {
   test('waits for Ready and the bootstrap token, with timeouts, and prevents destroy', () => {
     const { manifest } = synthTcp();
+    // Anchored: the provider matches unanchored Go regexps (manifest/provider/waiter.go), and the
+    // version only equals the spec's once Kamaji has finished rolling it out.
     expect(manifest.wait).toEqual({
       fields: {
-        'status.kubernetesResources.version.status': 'Ready',
-        'status.kubeadmPhase.bootstrapToken.checksum': '.+',
+        'status.kubernetesResources.version.status': '^Ready$',
+        'status.kubernetesResources.version.version': '^v1\\.35\\.3$',
+        'status.kubeadmPhase.bootstrapToken.checksum': '^.+$',
       },
     });
     expect(manifest.timeouts).toEqual({ create: '20m', update: '20m', delete: '10m' });
@@ -134,7 +137,7 @@ describe('TenantControlPlane construct', () => {
     });
     expect(status.depends_on).toEqual([expect.stringMatching(/^kubernetes_manifest\.T_/)]);
     expect(json.variable.endpoint.default).toBe(
-      `\${element(split(":", data.kubernetes_resource.${statusId}.object.status.controlPlaneEndpoint), 0)}`,
+      `\${trim(replace(data.kubernetes_resource.${statusId}.object.status.controlPlaneEndpoint, "/:[0-9]+$/", ""), "[]")}`,
     );
     expect(synthTcp({ address: '203.0.113.10', konnectivity: false }).tcp).toMatchObject({
       endpointHost: '203.0.113.10',
@@ -180,6 +183,11 @@ describe('TenantControlPlane construct', () => {
       new TenantControlPlane(scope, 'T', { kubernetesProvider, name: 'x', kubernetesVersion: version.stringValue });
     });
     expect(out).toContain('${var.version}');
-    expect(out).not.toContain('precondition');
+    const manifest = Object.values(JSON.parse(out).resource.kubernetes_manifest)[0] as any;
+    // No upgrade precondition (the load-balancer checks remain), and the wait pattern is built at apply.
+    expect(JSON.stringify(manifest.lifecycle.precondition)).not.toContain('T_Current');
+    expect(manifest.wait.fields['status.kubernetesResources.version.version']).toBe(
+      '${join("", ["^", replace(var.version, ".", "[.]"), "$"])}',
+    );
   });
 });

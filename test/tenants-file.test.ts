@@ -303,24 +303,103 @@ describe('tenants file', () => {
     ],
     [
       'source ranges without LoadBalancer',
-      [[['tenants', 0, 'controlPlane'], { exposure: 'NodePort', loadBalancerSourceRanges: ['10.0.0.0/8'] }]],
+      [
+        [
+          ['tenants', 0, 'controlPlane'],
+          {
+            exposure: 'NodePort',
+            address: '198.51.100.4',
+            port: 31443,
+            konnectivityPort: 31132,
+            loadBalancerSourceRanges: ['10.0.0.0/8'],
+          },
+        ],
+      ],
       'tenants[0].controlPlane.loadBalancerSourceRanges',
       ['10.0.0.0/8'],
-      /only allowed with exposure LoadBalancer/,
+      /supported only with the LoadBalancer exposure/,
     ],
     [
       'ingress without hostname',
-      [[['tenants', 0, 'controlPlane'], { exposure: 'Ingress' }]],
+      [[['tenants', 0, 'controlPlane'], { exposure: 'Ingress', address: '203.0.113.7' }]],
       'tenants[0].controlPlane.ingressHostname',
       undefined,
-      /required with exposure Ingress/,
+      /required with the Ingress exposure/,
+    ],
+    [
+      // Kamaji: konnectivity/agent.go dials the advertised address, else the Service ClusterIP.
+      'ingress without address',
+      [[['tenants', 0, 'controlPlane'], { exposure: 'Ingress', ingressHostname: 'api.example.com' }]],
+      'tenants[0].controlPlane.address',
+      undefined,
+      /required with the Ingress exposure: the IP of the Ingress controller/,
+    ],
+    [
+      // Kamaji: DeclaredControlPlaneAddress has no NodePort branch (MissingValidIPError).
+      'node port without address',
+      [[['tenants', 0, 'controlPlane'], { exposure: 'NodePort', port: 31443, konnectivityPort: 31132 }]],
+      'tenants[0].controlPlane.address',
+      undefined,
+      /required with the NodePort exposure/,
+    ],
+    [
+      // Kamaji: k8s_service_resource.go sets Ports[0].NodePort = networkProfile.port.
+      'node port with the default API port',
+      [[['tenants', 0, 'controlPlane'], { exposure: 'NodePort', address: '198.51.100.4', konnectivityPort: 31132 }]],
+      'tenants[0].controlPlane.port',
+      6443,
+      /node-port range 30000-32767/,
+    ],
+    [
+      'node port with the default konnectivity port',
+      [[['tenants', 0, 'controlPlane'], { exposure: 'NodePort', address: '198.51.100.4', port: 31443 }]],
+      'tenants[0].controlPlane.konnectivityPort',
+      8132,
+      /node-port range 30000-32767/,
+    ],
+    [
+      'elastic IPs without subnets',
+      [[['tenants', 0, 'controlPlane'], { exposure: 'AwsElasticIP' }]],
+      'tenants[0].controlPlane.publicSubnetIds',
+      [],
+      /required with the AwsElasticIP exposure/,
+    ],
+    [
+      'elastic IPs and an address',
+      [
+        [
+          ['tenants', 0, 'controlPlane'],
+          { exposure: 'AwsElasticIP', publicSubnetIds: ['subnet-0a1b2c3d4e5f60711'], address: '203.0.113.9' },
+        ],
+      ],
+      'tenants[0].controlPlane.address',
+      '203.0.113.9',
+      /set to the first Elastic IP/,
+    ],
+    [
+      'subnets without elastic IPs',
+      [[['tenants', 0, 'controlPlane'], { publicSubnetIds: ['subnet-0a1b2c3d4e5f60711'] }]],
+      'tenants[0].controlPlane.publicSubnetIds',
+      ['subnet-0a1b2c3d4e5f60711'],
+      /only used with the AwsElasticIP exposure/,
+    ],
+    [
+      'elastic IPs without any region',
+      [
+        [['defaults', 'awsRegion'], undefined],
+        [['tenants', 0, 'workers'], undefined],
+        [['tenants', 0, 'controlPlane'], { exposure: 'AwsElasticIP', publicSubnetIds: ['subnet-0a1b2c3d4e5f60711'] }],
+      ],
+      'platform.awsRegion',
+      undefined,
+      /required .* when a tenant uses exposure AwsElasticIP/,
     ],
     [
       'hostname address',
       [[['tenants', 0, 'controlPlane'], { address: 'lb.example.com' }]],
       'tenants[0].controlPlane.address',
       'lb.example.com',
-      /IPv4 address/,
+      /must be an IP address \(v4 or v6\).*--advertise-address/,
     ],
     [
       'no region with pools',
@@ -415,7 +494,7 @@ tenants:
     kubernetesVersion: v1.37.1
     network: { podCidr: 10.0.0.0/8, serviceCidr: 10.96.0.0/12 }
     dataStore: nowhere
-    controlPlane: { exposure: Ingress }
+    controlPlane: { exposure: Ingress, address: 203.0.113.7 }
     pki: { source: files, certPath: ca.crt }
     workers:
       - { name: a, minSize: 4, maxSize: 2, desiredSize: 3 }

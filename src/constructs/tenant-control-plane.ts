@@ -1,14 +1,24 @@
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { DataKubernetesNodes } from '@cdktf/provider-kubernetes/lib/data-kubernetes-nodes';
 import { DataKubernetesResource } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resource';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
-import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformResourceLifecycle, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ComponentResources,
   ControlPlaneExposure,
+  dependsOnLoadBalancerIp,
+  ElasticIpEndpoint,
+  loadBalancerHostnameMessage,
+  noAwsNodesExpression,
+  readinessWaitFields,
+  VERSION_WAIT_FIELD,
   renderTenantControlPlane,
+  serviceIngressIpExpression,
   TCP_API_VERSION,
   TCP_KIND,
   tenantControlPlaneSpec,
@@ -52,15 +62,36 @@ export interface TenantControlPlaneOptions {
    */
   readonly replicas?: number;
   /**
-   * How the API server is exposed.
+   * How the API server is exposed. On AWS management clusters (EKS included) use
+   * `ControlPlaneExposure.AWS_ELASTIC_IP`: AWS load balancers report hostnames, which Kamaji refuses.
    * @default ControlPlaneExposure.LOAD_BALANCER
    */
   readonly exposure?: ControlPlaneExposure;
   /**
-   * Address clients use (an IP for LoadBalancer on AWS: Kamaji rejects load-balancer hostnames).
-   * @default - the address the Service gets
+   * The IP clients and workers use (v4 or v6; Kamaji also makes it the API server's advertise
+   * address, so no DNS names). Required with NodePort and Ingress; set from the Elastic IP with
+   * AwsElasticIP.
+   * @default - the IP the LoadBalancer Service gets
    */
   readonly address?: string;
+  /**
+   * Public subnets of the management cluster's VPC for the NLB, at most one per availability zone;
+   * one Elastic IP is allocated for each (`ControlPlaneExposure.AWS_ELASTIC_IP` only).
+   * @default - none
+   */
+  readonly publicSubnetIds?: string[];
+  /**
+   * Port of the Ingress controller, carried in the kubeconfig URLs (`ControlPlaneExposure.INGRESS` only).
+   * @default 443
+   */
+  readonly ingressPort?: number;
+  /**
+   * With a LoadBalancer exposure and no address, refuse at plan time a management cluster on AWS and
+   * a Service whose load balancer reports a hostname (Kamaji would never publish an endpoint). Turn
+   * off for a load balancer that reports IPs on AWS (MetalLB, say).
+   * @default true
+   */
+  readonly loadBalancerIpCheck?: boolean;
   /**
    * API server port.
    * @default 6443
@@ -206,6 +237,12 @@ export interface TenantControlPlaneProps extends TenantControlPlaneOptions {
    */
   readonly tlsProvider?: TlsProvider;
   /**
+   * aws provider of the management cluster's account and region, for the Elastic IPs
+   * (`ControlPlaneExposure.AWS_ELASTIC_IP`).
+   * @default - the stack's default aws provider
+   */
+  readonly awsProvider?: AwsProvider;
+  /**
    * Things the control plane waits for (the namespace, typically).
    * @default - none
    */
@@ -223,8 +260,13 @@ export class TenantControlPlane extends Construct {
   readonly name: string;
   readonly namespace: string;
   readonly kubernetesVersion: string;
-  /** Endpoint host: the configured address, else Kamaji's `status.controlPlaneEndpoint` (apply time). */
+  /**
+   * Endpoint host: the configured address or the first Elastic IP, else the host of Kamaji's
+   * `status.controlPlaneEndpoint` (apply time).
+   */
   readonly endpointHost: string;
+  /** The Elastic IPs (`ControlPlaneExposure.AWS_ELASTIC_IP`), one per public subnet. */
+  readonly elasticIps: Eip[];
   readonly port: number;
   readonly konnectivityPort?: number;
   /** `<name>-admin-kubeconfig`: holds a credential; read it with a data source, never an output. */
@@ -259,6 +301,14 @@ export class TenantControlPlane extends Construct {
         `${key}Timeout`,
         value,
         'must be a Terraform duration such as "20m" or "1h30m"',
+      );
+    }
+    // The subnets decide how many Elastic IPs are allocated: they must be known at synth.
+    if (Token.isUnresolved(props.publicSubnetIds) || (props.publicSubnetIds ?? []).some((id) => Token.isUnresolved(id))) {
+      problems.add(
+        'publicSubnetIds',
+        '(a token)',
+        'must be listed at synth (subnet ids, not a reference): one Elastic IP is allocated per subnet',
       );
     }
     if (props.pki) {
@@ -300,34 +350,88 @@ export class TenantControlPlane extends Construct {
     });
     const target = parseVersion(spec.kubernetesVersion);
 
+    const preventDestroy = props.preventDestroy ?? true;
+    this.elasticIps = spec.publicSubnetIds.map(
+      (subnetId, i) =>
+        new Eip(this, `ElasticIp${i}`, {
+          provider: props.awsProvider,
+          domain: 'vpc',
+          tags: {
+            Name: `${spec.namespace}/${spec.name}-api-${i}`,
+            'cdktf-kamaji/tenant': spec.name,
+            'cdktf-kamaji/stack': TerraformStack.of(this).node.id,
+            'cdktf-kamaji/subnet': subnetId,
+          },
+          // The tenant's address: every kubeconfig and node trusts it.
+          lifecycle: { preventDestroy },
+        }),
+    );
+    const elasticIps: ElasticIpEndpoint | undefined =
+      this.elasticIps.length > 0
+        ? { allocationIds: this.elasticIps.map((e) => e.allocationId), publicIps: this.elasticIps.map((e) => e.publicIp) }
+        : undefined;
+
+    const preconditions: NonNullable<TerraformResourceLifecycle['precondition']> = [];
+    if (target) {
+      preconditions.push({
+        condition: `\${${upgradePreconditionExpression(`${current.fqn}.objects`, target)}}`,
+        errorMessage: upgradePreconditionMessage(spec, target),
+      });
+    }
+    if (dependsOnLoadBalancerIp(spec) && (props.loadBalancerIpCheck ?? true)) {
+      const nodes = new DataKubernetesNodes(this, 'ManagementNodes', { provider: props.kubernetesProvider });
+      // Kamaji names the Service after the TenantControlPlane (k8s_service_resource.go).
+      const service = new DataKubernetesResources(this, 'Service', {
+        provider: props.kubernetesProvider,
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: spec.namespace,
+        fieldSelector: `metadata.name=${spec.name}`,
+      });
+      preconditions.push(
+        {
+          condition: `\${${noAwsNodesExpression(`${nodes.fqn}.nodes`)}}`,
+          errorMessage: loadBalancerHostnameMessage(
+            spec,
+            'the management cluster runs on AWS (a node has an aws:// providerID), and AWS load balancers report hostnames',
+          ),
+        },
+        {
+          condition: `\${${serviceIngressIpExpression(`${service.fqn}.objects`)}}`,
+          errorMessage: loadBalancerHostnameMessage(
+            spec,
+            `the load balancer of Service ${spec.namespace}/${spec.name} reports a hostname, not an IP`,
+          ),
+        },
+      );
+    }
+
     this.manifest = new Manifest(this, 'Resource', {
       provider: props.kubernetesProvider,
-      manifest: renderTenantControlPlane(spec),
-      // The TCP has no status.conditions: wait on fields. The bootstrap-token checksum appears once
-      // the in-tenant RBAC and kube-public/cluster-info exist, which is what a joining node needs.
-      wait: {
-        fields: {
-          'status.kubernetesResources.version.status': 'Ready',
-          'status.kubeadmPhase.bootstrapToken.checksum': '.+',
-        },
-      },
+      manifest: renderTenantControlPlane(spec, elasticIps),
+      // The TCP has no status.conditions: wait on anchored fields (see readinessWaitFields).
+      wait: { fields: this.waitFields(spec) },
       timeouts,
       // The CA Secret must exist before the TCP, or Kamaji generates its own CA.
       dependsOn: [this.pki.secret, ...(props.dependsOn ?? [])],
       lifecycle: {
-        preventDestroy: props.preventDestroy ?? true,
-        precondition: target
-          ? [
-              {
-                condition: `\${${upgradePreconditionExpression(`${current.fqn}.objects`, target)}}`,
-                errorMessage: upgradePreconditionMessage(spec, target),
-              },
-            ]
-          : undefined,
+        preventDestroy,
+        precondition: preconditions.length > 0 ? preconditions : undefined,
       },
     });
 
-    this.endpointHost = spec.address ?? this.publishedEndpointHost(props.kubernetesProvider);
+    this.endpointHost =
+      spec.address ?? elasticIps?.publicIps[0] ?? this.publishedEndpointHost(props.kubernetesProvider);
+  }
+
+  /** readinessWaitFields; a version known only at apply gets its pattern built by Terraform. */
+  private waitFields(spec: TenantControlPlaneSpec): { [key: string]: string } {
+    const fields = readinessWaitFields(spec);
+    if (Token.isUnresolved(spec.kubernetesVersion)) {
+      // `[.]` rather than `\.`: no backslash to survive two layers of escaping.
+      fields[VERSION_WAIT_FIELD] = Fn.join('', ['^', Fn.replace(spec.kubernetesVersion, '.', '[.]'), '$']);
+    }
+    return fields;
   }
 
   /**
@@ -347,6 +451,7 @@ export class TenantControlPlane extends Construct {
       dependsOn: [this.manifest],
     });
     const endpoint = Token.asString(Fn.lookupNested(status.object, ['status', 'controlPlaneEndpoint']));
-    return Token.asString(Fn.element(Fn.split(':', endpoint), 0));
+    // Kamaji writes it with net.JoinHostPort: `10.0.0.1:6443`, `[2001:db8::1]:6443`.
+    return Fn.trim(Fn.replace(endpoint, '/:[0-9]+$/', ''), '[]');
   }
 }

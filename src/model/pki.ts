@@ -7,6 +7,11 @@
  *   expires between two applies.
  * - kubeadm's `caCertHashes` is `sha256:` + hex SHA-256 of the DER SubjectPublicKeyInfo of the CA
  *   (kubeadm `pubkeypin.Hash`).
+ * - LF line endings only: Kamaji compares the CA bytes it writes into each kubeconfig (PEM re-encoded
+ *   by Go, LF) byte for byte with `ca.crt` of the CA Secret. Any other bytes (node-forge writes CRLF)
+ *   make it regenerate the kubeconfigs on every reconcile, and the control plane rolls in a loop. So
+ *   every PEM we write or embed is {@link encodePem}'s form, and a key read at apply time goes
+ *   through {@link lfFileExpression}.
  *
  * node-forge parses RSA keys only, so a bring-your-own CA must be RSA (>= 2048 bits). Generated CAs
  * (tls provider, apply time) may also be ECDSA P-256. node-forge types stay inside this module.
@@ -133,7 +138,7 @@ export function checkCa(
   }
   if (problems.all.length !== before) return undefined;
   return {
-    certificatePem,
+    certificatePem: canonicalCertificatePem(certificatePem),
     discoveryHash: discoveryHashOf(cert),
     commonName: String(cert.subject.getField('CN')?.value ?? ''),
     notAfter,
@@ -148,6 +153,55 @@ function discoveryHashOf(cert: forge.pki.Certificate): string {
 /** The kubeadm discovery hash of a PEM CA certificate (RSA). */
 export function discoveryHash(certificatePem: string): string {
   return discoveryHashOf(forge.pki.certificateFromPem(certificatePem));
+}
+
+/**
+ * PEM as Go's `pem.Encode` writes it, which is what Kamaji compares `ca.crt` with: LF line endings,
+ * base64 in lines of 64 characters, exactly one trailing newline, no headers.
+ * @param der the DER bytes as a binary string (node-forge's byte string)
+ */
+export function encodePem(type: string, der: string): string {
+  const base64 = Buffer.from(der, 'binary').toString('base64');
+  const lines = base64.match(/.{1,64}/g) ?? [];
+  return [`-----BEGIN ${type}-----`, ...lines, `-----END ${type}-----`, ''].join('\n');
+}
+
+/**
+ * The canonical PEM ({@link encodePem}) of the first certificate in `pem`: the same DER bytes (not
+ * re-serialized, so the certificate is exactly the one given), without CRLF, stray whitespace,
+ * headers or text around the block. Throws when there is no PEM certificate.
+ */
+export function canonicalCertificatePem(pem: string): string {
+  const block = forge.pem.decode(pem).find((b) => b.type === 'CERTIFICATE');
+  if (block === undefined) throw new Error('no PEM certificate');
+  return encodePem('CERTIFICATE', block.body);
+}
+
+const HCL_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '"': '\\"',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** `s` as a Terraform (HCL) quoted string literal: escapes, and `${` / `%{` kept literal. */
+export function hclString(s: string): string {
+  const escaped = [...s]
+    .map((c) => HCL_ESCAPES[c] ?? (c < ' ' || c === '\x7f' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c))
+    .join('');
+  return `"${escaped.replace(/([$%])\{/g, '$1$1{')}"`;
+}
+
+/**
+ * A Terraform JSON-syntax template that reads a PEM file at apply time with CRLF turned into LF:
+ * `${replace(file("<file>"), "\r\n", "\n")}`, the escapes written as HCL escapes (backslash + letter).
+ * It is built as text because cdktf 0.21 escapes only newlines and `${` in string arguments of `Fn.*`:
+ * a "\r" would reach Terraform as a raw carriage return, which HCL rejects ("Invalid multi-line
+ * string"), and a backslash or quote in the path would not be escaped at all.
+ */
+export function lfFileExpression(file: string): string {
+  return `\${replace(file(${hclString(file)}), "\\r\\n", "\\n")}`;
 }
 
 /** Options of {@link generateCa}. */
@@ -178,7 +232,10 @@ export function generateCa(options: GenerateCaOptions = {}): { certificatePem: s
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certificatePem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  // Not forge's *ToPem: they write CRLF, which Kamaji does not take as the same CA (see top of file).
+  const certDer = forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes();
+  const keyDer = forge.asn1.toDer(forge.pki.privateKeyToAsn1(keys.privateKey)).getBytes();
+  return { certificatePem: encodePem('CERTIFICATE', certDer), keyPem: encodePem('RSA PRIVATE KEY', keyDer) };
 }
 
 /** Rules of the `pki init` options, shared by the CLI and its tests. */

@@ -35,8 +35,11 @@ export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16';
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 /** The kubelet version from which the #1062 workaround is not needed. */
 export const KUBELET_CONFIG_FIELDS_MINOR = 35;
-/** The CRD's default admission controllers (`spec.kubernetes.admissionControllers`). */
-export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
+/**
+ * The CRD's default admission controllers (`spec.kubernetes.admissionControllers`, kubebuilder default
+ * in clastix/kamaji api/v1alpha1/tenantcontrolplane_types.go, KubernetesSpec.AdmissionControllers).
+ */
+export const KAMAJI_DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
   'CertificateApproval',
   'CertificateSigning',
   'CertificateSubjectRestriction',
@@ -55,9 +58,16 @@ export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
   'TaintNodesByCondition',
   'ValidatingAdmissionWebhook',
 ];
+/**
+ * Our default: Kamaji's list plus `NodeRestriction`, which `kubeadm init` enables
+ * (cmd/kubeadm/app/phases/controlplane/manifests.go, `--enable-admission-plugins=NodeRestriction`)
+ * and Kamaji does not add (it passes the list verbatim as `--enable-admission-plugins`). Without it a
+ * kubelet's credentials may label and taint other nodes and edit any pod's status.
+ */
+export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [...KAMAJI_DEFAULT_ADMISSION_CONTROLLERS, 'NodeRestriction'].sort();
 /** The CRD's enum of admission controllers. */
 export const KNOWN_ADMISSION_CONTROLLERS: readonly string[] = [
-  ...DEFAULT_ADMISSION_CONTROLLERS,
+  ...KAMAJI_DEFAULT_ADMISSION_CONTROLLERS,
   'AlwaysAdmit',
   'AlwaysDeny',
   'AlwaysPullImages',
@@ -80,15 +90,35 @@ export const KNOWN_ADMISSION_CONTROLLERS: readonly string[] = [
   'SecurityContextDeny',
 ].sort();
 
-/** How the tenant API server is reached from outside the management cluster. */
+/**
+ * How the tenant API server is reached from outside the management cluster. Kamaji takes the
+ * endpoint from `networkProfile.address`, else from the Service: a ClusterIP, or a LoadBalancer's
+ * ingress IP; a LoadBalancer that reports a hostname is refused ("hostname not supported for
+ * LoadBalancer ingress: use static IP instead") and the endpoint never appears (clastix/kamaji
+ * api/v1alpha1/tenantcontrolplane_funcs.go, DeclaredControlPlaneAddress / getLoadBalancerAddress).
+ */
 export enum ControlPlaneExposure {
-  /** A `LoadBalancer` Service (default). On AWS, pin an IP with {@link awsNlbServiceAnnotations}. */
+  /**
+   * A `LoadBalancer` Service whose load balancer reports an IP (AKS, GKE, MetalLB, kube-vip), or any
+   * load balancer with a fixed `address`. The default.
+   */
   LOAD_BALANCER = 'LoadBalancer',
-  /** A `NodePort` Service on the management cluster's nodes. */
+  /**
+   * AWS (EKS or any AWS management cluster): Elastic IPs allocated by the construct, one per public
+   * subnet, fronted by an internet-facing NLB of the AWS Load Balancer Controller; the first Elastic
+   * IP is the address, all of them are in the certificate.
+   */
+  AWS_ELASTIC_IP = 'AwsElasticIP',
+  /** A `NodePort` Service: `address` (a node's or a VIP's IP) and ports in the node-port range. */
   NODE_PORT = 'NodePort',
-  /** A `ClusterIP` Service behind an Ingress (TLS passthrough); needs `ingressHostname`. */
+  /** A `ClusterIP` Service behind an Ingress (TLS passthrough); needs `ingressHostname` and `address`. */
   INGRESS = 'Ingress',
 }
+
+/** Kubernetes' default `--service-node-port-range`. Kamaji uses the API and konnectivity ports as nodePorts. */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+/** The port clients reach an Ingress controller on (TLS passthrough). */
+export const DEFAULT_INGRESS_PORT = 443;
 
 /** Requests and limits of one control-plane container (Kubernetes quantities such as `250m`, `512Mi`). */
 export interface ComponentResources {
@@ -122,6 +152,8 @@ export interface TenantControlPlaneInput {
   exposure?: ControlPlaneExposure;
   address?: string;
   port?: number;
+  publicSubnetIds?: string[];
+  ingressPort?: number;
   certSans?: string[];
   loadBalancerSourceRanges?: string[];
   loadBalancerClass?: string;
@@ -161,6 +193,10 @@ export interface TenantControlPlaneSpec {
   readonly exposure: ControlPlaneExposure;
   readonly address?: string;
   readonly port: number;
+  /** AWS_ELASTIC_IP: the public subnets of the NLB, one Elastic IP each. */
+  readonly publicSubnetIds: readonly string[];
+  /** INGRESS: the port of the Ingress controller, carried in the kubeconfig URLs. */
+  readonly ingressPort: number;
   readonly certSans: readonly string[];
   readonly loadBalancerSourceRanges: readonly string[];
   readonly loadBalancerClass?: string;
@@ -218,6 +254,8 @@ export function tenantControlPlaneSpec(input: TenantControlPlaneInput): TenantCo
     exposure: input.exposure ?? ControlPlaneExposure.LOAD_BALANCER,
     address: input.address,
     port: input.port ?? DEFAULT_API_PORT,
+    publicSubnetIds: input.publicSubnetIds ?? [],
+    ingressPort: input.ingressPort ?? DEFAULT_INGRESS_PORT,
     certSans: input.certSans ?? [],
     loadBalancerSourceRanges: input.loadBalancerSourceRanges ?? [],
     loadBalancerClass: input.loadBalancerClass,
@@ -287,6 +325,125 @@ function checkKeys(problems: Problems, field: string, map: Readonly<Record<strin
   }
 }
 
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+
+/**
+ * The endpoint rules of each exposure, from what Kamaji does with the fields (clastix/kamaji at
+ * 26.8.2-edge):
+ * - `address` becomes the API server's `--advertise-address` (internal/builders/controlplane/
+ *   deployment.go, buildKubeAPIServerCommand), which takes an IP only.
+ * - NodePort: the API and konnectivity ports are set as the Service's nodePorts
+ *   (internal/resources/k8s_service_resource.go and konnectivity/service_resource.go, mutate), and
+ *   without `address` DeclaredControlPlaneAddress has no endpoint to publish (MissingValidIPError).
+ * - Ingress: the kubeconfigs and cluster-info carry `https://<ingress hostname>:<port>`, the port
+ *   taken from the hostname when it has one (internal/resources/kubeadm_config.go, mutate); the
+ *   konnectivity agents dial `address`, else the Service's ClusterIP (konnectivity/agent.go, mutate).
+ */
+function checkEndpoint(spec: TenantControlPlaneSpec, problems: Problems): void {
+  if (spec.address !== undefined) {
+    problems.check(
+      parseIp(spec.address) !== undefined,
+      'address',
+      spec.address,
+      'must be an IP address (v4 or v6): Kamaji passes it to the API server as --advertise-address, which takes no DNS name (put DNS names in certSans)',
+    );
+  }
+  const nodePortRange = `${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`;
+  const inNodePortRange = (port: number) => port >= NODE_PORT_RANGE.min && port <= NODE_PORT_RANGE.max;
+  switch (spec.exposure) {
+    case ControlPlaneExposure.AWS_ELASTIC_IP: {
+      problems.check(
+        spec.address === undefined,
+        'address',
+        spec.address,
+        'is set to the first Elastic IP with the AwsElasticIP exposure: leave it out',
+      );
+      problems.check(
+        spec.publicSubnetIds.length > 0,
+        'publicSubnetIds',
+        spec.publicSubnetIds,
+        "is required with the AwsElasticIP exposure: the public subnets of the management cluster's VPC, at most one per availability zone (each gets one Elastic IP)",
+      );
+      const seen = new Set<string>();
+      spec.publicSubnetIds.forEach((id, i) => {
+        problems.check(SUBNET_ID.test(id), `publicSubnetIds[${i}]`, id, 'must be a subnet id such as "subnet-0123456789abcdef0"');
+        problems.check(!seen.has(id), `publicSubnetIds[${i}]`, id, 'must not repeat a subnet');
+        seen.add(id);
+      });
+      if (spec.loadBalancerClass !== undefined) {
+        problems.add(
+          'loadBalancerClass',
+          spec.loadBalancerClass,
+          'is not used with the AwsElasticIP exposure: the AWS Load Balancer Controller takes the Service by its annotations',
+        );
+      }
+      for (const key of AWS_NLB_ANNOTATION_KEYS) {
+        if (spec.serviceAnnotations[key] !== undefined) {
+          problems.add(`serviceAnnotations["${key}"]`, spec.serviceAnnotations[key], 'is set by the AwsElasticIP exposure');
+        }
+      }
+      break;
+    }
+    case ControlPlaneExposure.NODE_PORT:
+      problems.check(
+        spec.address !== undefined,
+        'address',
+        spec.address,
+        'is required with the NodePort exposure: the IP of a management-cluster node (or a VIP in front of them) that clients and workers reach; without it Kamaji publishes no endpoint',
+      );
+      problems.check(
+        inNodePortRange(spec.port),
+        'port',
+        spec.port,
+        `must be inside the node-port range ${nodePortRange} with the NodePort exposure: Kamaji uses it as the Service's nodePort`,
+      );
+      if (spec.konnectivity) {
+        problems.check(
+          inNodePortRange(spec.konnectivityPort),
+          'konnectivityPort',
+          spec.konnectivityPort,
+          `must be inside the node-port range ${nodePortRange} with the NodePort exposure: Kamaji uses it as the Service's nodePort`,
+        );
+      }
+      break;
+    case ControlPlaneExposure.INGRESS:
+      problems.check(
+        isDns1123Subdomain(spec.ingressHostname),
+        'ingressHostname',
+        spec.ingressHostname,
+        'is required with the Ingress exposure: the DNS name clients use (a DNS-1123 subdomain, without a port: see ingressPort)',
+      );
+      problems.check(
+        spec.address !== undefined,
+        'address',
+        spec.address,
+        "is required with the Ingress exposure: the IP of the Ingress controller; konnectivity agents and the tenant's kubernetes Service dial it (without it they dial the Service's ClusterIP, which workers cannot reach)",
+      );
+      problems.check(isPort(spec.ingressPort), 'ingressPort', spec.ingressPort, 'must be a port number from 1 to 65535');
+      break;
+  }
+  if (spec.exposure !== ControlPlaneExposure.AWS_ELASTIC_IP && spec.publicSubnetIds.length > 0) {
+    problems.add('publicSubnetIds', spec.publicSubnetIds, 'is only used with the AwsElasticIP exposure');
+  }
+  if (spec.exposure !== ControlPlaneExposure.INGRESS) {
+    for (const field of ['ingressHostname', 'ingressClassName'] as const) {
+      problems.check(spec[field] === undefined, field, spec[field], 'is only used with the Ingress exposure');
+    }
+    problems.check(
+      Object.keys(spec.ingressAnnotations).length === 0,
+      'ingressAnnotations',
+      spec.ingressAnnotations,
+      'is only used with the Ingress exposure',
+    );
+    problems.check(
+      spec.ingressPort === DEFAULT_INGRESS_PORT,
+      'ingressPort',
+      spec.ingressPort,
+      'is only used with the Ingress exposure',
+    );
+  }
+}
+
 /** Checks a spec against Kamaji's rules (schema, CEL, webhook) and ours; reports every problem. */
 export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problems: Problems): void {
   problems.check(isDns1035Label(spec.name), 'name', spec.name, DNS1035_LABEL_RULE);
@@ -331,10 +488,10 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
     spec.exposure,
     `must be one of ${exposures.join(', ')}`,
   );
-  const isLoadBalancer = spec.exposure === ControlPlaneExposure.LOAD_BALANCER;
-  if (spec.address !== undefined) {
-    problems.check(isHost(spec.address), 'address', spec.address, 'must be an IP address or a DNS name');
-  }
+  // The Service is a LoadBalancer in both load-balancer modes (CRD rules on LoadBalancer fields).
+  const isLoadBalancer =
+    spec.exposure === ControlPlaneExposure.LOAD_BALANCER || spec.exposure === ControlPlaneExposure.AWS_ELASTIC_IP;
+  checkEndpoint(spec, problems);
   problems.check(isPort(spec.port), 'port', spec.port, 'must be a port number from 1 to 65535');
   spec.certSans.forEach((san, i) =>
     problems.check(isHost(san), `certSans[${i}]`, san, 'must be an IP address or a DNS name'),
@@ -368,25 +525,6 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
   checkKeys(problems, 'serviceAnnotations', spec.serviceAnnotations);
   checkKeys(problems, 'serviceLabels', spec.serviceLabels);
   checkKeys(problems, 'ingressAnnotations', spec.ingressAnnotations);
-  if (spec.exposure === ControlPlaneExposure.INGRESS) {
-    problems.check(
-      isDns1123Subdomain(spec.ingressHostname),
-      'ingressHostname',
-      spec.ingressHostname,
-      'is required with the Ingress exposure: the DNS name clients use (a DNS-1123 subdomain)',
-    );
-  } else {
-    for (const field of ['ingressHostname', 'ingressClassName'] as const) {
-      problems.check(spec[field] === undefined, field, spec[field], 'is only used with the Ingress exposure');
-    }
-    problems.check(
-      Object.keys(spec.ingressAnnotations).length === 0,
-      'ingressAnnotations',
-      spec.ingressAnnotations,
-      'is only used with the Ingress exposure',
-    );
-  }
-
   const pod = checkStrictCidr(problems, 'podCidr', spec.podCidr);
   const service = checkStrictCidr(problems, 'serviceCidr', spec.serviceCidr);
   if (pod && service) {
@@ -508,10 +646,44 @@ function metadataOf(annotations: Readonly<Record<string, string>>, labels: Reado
   return compact({ annotations: compact({ ...annotations }), labels: compact({ ...labels }) });
 }
 
-/** The `TenantControlPlane` manifest, with keys in a fixed order (deterministic synth). */
-export function renderTenantControlPlane(spec: TenantControlPlaneSpec): Record<string, unknown> {
+/** The Elastic IPs of an AWS_ELASTIC_IP control plane (tokens at synth, known after apply). */
+export interface ElasticIpEndpoint {
+  /** `eipalloc-...` ids, one per public subnet, in the subnets' order. */
+  readonly allocationIds: readonly string[];
+  /** Their public IPs, in the same order; the first is the address. */
+  readonly publicIps: readonly string[];
+}
+
+/** The Service type Kamaji creates for each exposure. */
+function serviceTypeOf(exposure: ControlPlaneExposure): string {
+  switch (exposure) {
+    case ControlPlaneExposure.INGRESS:
+      return 'ClusterIP';
+    case ControlPlaneExposure.NODE_PORT:
+      return 'NodePort';
+    default:
+      return 'LoadBalancer';
+  }
+}
+
+/**
+ * The `TenantControlPlane` manifest, with keys in a fixed order (deterministic synth). With the
+ * AwsElasticIP exposure, `elasticIps` supplies the address, the certificate SANs and the NLB
+ * annotations.
+ */
+export function renderTenantControlPlane(
+  spec: TenantControlPlaneSpec,
+  elasticIps?: ElasticIpEndpoint,
+): Record<string, unknown> {
   const ingress = spec.exposure === ControlPlaneExposure.INGRESS;
-  const serviceType = ingress ? 'ClusterIP' : spec.exposure;
+  const serviceType = serviceTypeOf(spec.exposure);
+  const aws = spec.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? elasticIps : undefined;
+  const serviceAnnotations = aws
+    ? {
+        ...spec.serviceAnnotations,
+        ...awsNlbServiceAnnotations({ eipAllocationIds: [...aws.allocationIds], subnetIds: [...spec.publicSubnetIds] }),
+      }
+    : spec.serviceAnnotations;
   const addons: Record<string, unknown> = {};
   if (spec.coreDns) addons.coreDNS = {};
   if (spec.konnectivity) addons.konnectivity = { server: { port: spec.konnectivityPort } };
@@ -544,11 +716,12 @@ export function renderTenantControlPlane(spec: TenantControlPlaneSpec): Record<s
         }),
         service: compact({
           serviceType,
-          additionalMetadata: metadataOf(spec.serviceAnnotations, spec.serviceLabels),
+          additionalMetadata: metadataOf(serviceAnnotations, spec.serviceLabels),
         }),
         ingress: ingress
           ? compact({
-              hostname: spec.ingressHostname,
+              // Kamaji builds the kubeconfig URL from `host:port` here; the port defaults to the API port.
+              hostname: spec.ingressHostname === undefined ? undefined : `${spec.ingressHostname}:${spec.ingressPort}`,
               ingressClassName: spec.ingressClassName,
               additionalMetadata: metadataOf(spec.ingressAnnotations),
             })
@@ -563,9 +736,9 @@ export function renderTenantControlPlane(spec: TenantControlPlaneSpec): Record<s
         admissionControllers: [...spec.admissionControllers],
       },
       networkProfile: compact({
-        address: spec.address,
+        address: aws ? aws.publicIps[0] : spec.address,
         port: spec.port,
-        certSANs: [...spec.certSans],
+        certSANs: [...(aws?.publicIps ?? []), ...spec.certSans],
         loadBalancerSourceRanges: [...spec.loadBalancerSourceRanges],
         loadBalancerClass: spec.loadBalancerClass,
         clusterDomain: spec.clusterDomain,
@@ -619,6 +792,81 @@ export function awsNlbServiceAnnotations(options: AwsNlbOptions, problems?: Prob
     'service.beta.kubernetes.io/aws-load-balancer-subnets': subnetIds.join(','),
     'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
   };
+}
+
+/** The annotation keys {@link awsNlbServiceAnnotations} sets. */
+export const AWS_NLB_ANNOTATION_KEYS: readonly string[] = Object.keys(
+  awsNlbServiceAnnotations({ eipAllocationIds: [], subnetIds: [] }),
+);
+
+// ---- readiness ----
+
+/** The status field holding the version Kamaji has finished rolling out. */
+export const VERSION_WAIT_FIELD = 'status.kubernetesResources.version.version';
+
+/** Escapes a literal for an RE2 / JavaScript regular expression. */
+function regexLiteral(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The `wait.fields` of the TenantControlPlane manifest. The kubernetes provider matches each value as
+ * an unanchored Go regular expression (`Ready` would match `NotReady`), so every one is anchored.
+ * - `version.status` is `Ready` once the Deployment has rolled out (internal/resources/
+ *   k8s_deployment_resource.go, computeStatus).
+ * - `version.version` is copied from the spec only while the status is Ready or Sleeping, so it equals
+ *   the desired version only when an upgrade has finished (same file, UpdateTenantControlPlaneStatus);
+ *   without it an upgrade apply returns on the old, still-Ready status.
+ * - the bootstrap-token checksum is set once `kube-public/cluster-info` and the bootstrap RBAC exist
+ *   (internal/resources/kubeadm_phases.go, PhaseBootstrapToken). The other objects a joining kubelet
+ *   needs come from separate controllers: the nodes stage checks them (see join-prerequisites).
+ */
+export function readinessWaitFields(spec: TenantControlPlaneSpec): Record<string, string> {
+  return {
+    'status.kubernetesResources.version.status': '^Ready$',
+    [VERSION_WAIT_FIELD]: `^${regexLiteral(spec.kubernetesVersion)}$`,
+    'status.kubeadmPhase.bootstrapToken.checksum': '^.+$',
+  };
+}
+
+// ---- plan-time endpoint rule ----
+
+/**
+ * Whether the plan-time load-balancer checks apply: a LoadBalancer exposure with no fixed address
+ * depends on the load balancer reporting an IP.
+ */
+export function dependsOnLoadBalancerIp(spec: TenantControlPlaneSpec): boolean {
+  return spec.exposure === ControlPlaneExposure.LOAD_BALANCER && spec.address === undefined;
+}
+
+/**
+ * A Terraform expression (without `${}`) that is true when no node listed in `nodes` (a
+ * `kubernetes_nodes` data source's `nodes`) runs on AWS (`spec.providerID` `aws:///...`, set by the
+ * AWS cloud provider on EKS and self-managed clusters alike). AWS load balancers report hostnames.
+ */
+export function noAwsNodesExpression(nodes: string): string {
+  return `!anytrue([for n in ${nodes} : startswith(try(n.spec[0].provider_id, ""), "aws://")])`;
+}
+
+/**
+ * A Terraform expression (without `${}`) that is true unless the control plane's Service, listed in
+ * `services` (a `kubernetes_resources` data source's `objects`), has a load balancer whose first
+ * ingress entry has no IP: Kamaji takes the first entry and refuses a hostname.
+ */
+export function serviceIngressIpExpression(services: string): string {
+  const ingress = `try(${services}[0].status.loadBalancer.ingress, [])`;
+  return `length(${services}) == 0 ? true : length(${ingress}) == 0 ? true : try(${ingress}[0].ip, "") != ""`;
+}
+
+/** The message of a failed load-balancer check: what is wrong and the fixes. */
+export function loadBalancerHostnameMessage(spec: TenantControlPlaneSpec, why: string): string {
+  return (
+    `TenantControlPlane ${spec.namespace}/${spec.name}: ${why}. Kamaji takes the endpoint from the ` +
+    `load balancer's IP and refuses a hostname ("hostname not supported for LoadBalancer ingress"), ` +
+    `so the control plane would never get an endpoint. Use the AwsElasticIP exposure (EIPs fronted by ` +
+    `an NLB), or set address to a fixed IP your load balancer serves, or set loadBalancerIpCheck to ` +
+    `false if this load balancer does report IPs (MetalLB on AWS, say).`
+  );
 }
 
 // ---- plan-time upgrade rule ----

@@ -63,9 +63,20 @@ const tenant = obj(
     kubernetesVersion: str('Control plane version, e.g. v1.35.3'),
     controlPlane: obj({
       replicas: int('API server replicas', 1, 9),
-      exposure: str('How the API server is exposed', ['LoadBalancer', 'NodePort', 'Ingress']),
-      address: str('Fixed address of the endpoint (an IP for LoadBalancer on AWS)'),
-      port: int('API server port', 1, 65535),
+      exposure: str('How the API server is exposed (AwsElasticIP on AWS management clusters, EKS included)', [
+        'LoadBalancer',
+        'AwsElasticIP',
+        'NodePort',
+        'Ingress',
+      ]),
+      address: str('Fixed IP of the endpoint (v4 or v6; required with NodePort and Ingress)'),
+      port: int('API server port (inside 30000-32767 with NodePort)', 1, 65535),
+      publicSubnetIds: list(
+        str(),
+        "AwsElasticIP: public subnets of the management cluster's VPC, one per zone; one Elastic IP each",
+      ),
+      ingressPort: int('Ingress: the Ingress controller port in the kubeconfig URLs (default 443)', 1, 65535),
+      konnectivityPort: int('konnectivity server port (default 8132; inside 30000-32767 with NodePort)', 1, 65535),
       certSANs: list(str(), 'Extra names in the API server certificate'),
       loadBalancerSourceRanges: list(str(), 'CIDRs allowed to reach the load balancer'),
       ingressHostname: str('Hostname for Ingress exposure'),
@@ -121,6 +132,7 @@ export const TENANTS_FILE_SHAPE: Shape = obj(
   {
     platform: obj({
       kubeconfigPath: str('Management cluster kubeconfig (default ~/.kube/config)'),
+      awsRegion: str("Management cluster's AWS region, for AwsElasticIP tenants (default defaults.awsRegion)"),
       kubeconfigContext: str('Kubeconfig context (default: current context)'),
       kamajiChartVersion: str('Kamaji chart version'),
       kamajiImageTag: str('Kamaji image tag'),

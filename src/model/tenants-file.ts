@@ -12,7 +12,14 @@ import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label 
 import { DEFAULT_DATASTORE_NAME } from './platform';
 import { DataStoreSpec, validateDataStore } from './datastore';
 import { StateSpec, validateState } from './state';
-import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR } from './tenant-control-plane';
+import {
+  ControlPlaneExposure,
+  DEFAULT_POD_CIDR,
+  DEFAULT_SERVICE_CIDR,
+  TenantControlPlaneInput,
+  tenantControlPlaneSpec,
+  validateTenantControlPlane,
+} from './tenant-control-plane';
 import { checkShape, DocPath, formatPath, isMapping, Locate } from './shape';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
@@ -20,6 +27,7 @@ import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 export type DataStoreEntry = DataStoreSpec;
 export interface PlatformEntry {
   readonly kubeconfigPath?: string;
+  readonly awsRegion?: string;
   readonly kubeconfigContext?: string;
   readonly kamajiChartVersion?: string;
   readonly kamajiImageTag?: string;
@@ -61,9 +69,12 @@ export interface TenantEntry {
   readonly kubernetesVersion?: string;
   readonly controlPlane?: {
     readonly replicas?: number;
-    readonly exposure?: 'LoadBalancer' | 'NodePort' | 'Ingress';
+    readonly exposure?: 'LoadBalancer' | 'AwsElasticIP' | 'NodePort' | 'Ingress';
     readonly address?: string;
     readonly port?: number;
+    readonly publicSubnetIds?: string[];
+    readonly ingressPort?: number;
+    readonly konnectivityPort?: number;
     readonly certSANs?: string[];
     readonly loadBalancerSourceRanges?: string[];
     readonly ingressHostname?: string;
@@ -99,11 +110,16 @@ export interface TenantsFile {
   readonly tenants: TenantEntry[];
 }
 
+/** The namespace of a tenant's objects on the management cluster. */
+export const tenantNamespace = (tenant: string) => `tenant-${tenant}`;
+
 /** A tenant with `defaults` applied: what the stacks are built from. */
 export interface ResolvedTenant {
   readonly name: string;
   readonly kubernetesVersion: string;
   readonly awsRegion?: string;
+  /** The management cluster's AWS region (platform.awsRegion, else defaults.awsRegion). */
+  readonly managementAwsRegion?: string;
   readonly controlPlane: NonNullable<TenantEntry['controlPlane']>;
   readonly podCidr: string;
   readonly serviceCidr: string;
@@ -339,36 +355,22 @@ function checkRules(
     if (svc && svc.prefix > 24) add([...at, 'network', 'serviceCidr'], serviceCidr, 'must be /24 or larger');
 
     const cp = t.controlPlane ?? {};
-    const exposure = cp.exposure ?? 'LoadBalancer';
-    // An invalid exposure (`ingress`) is reported by the structural check; judging the fields that
-    // depend on it against the default would add wrong problems.
-    const exposureKnown = !damage.invalid([...at, 'controlPlane', 'exposure']);
-    if (exposureKnown && cp.loadBalancerSourceRanges && exposure !== 'LoadBalancer') {
-      add(
-        [...at, 'controlPlane', 'loadBalancerSourceRanges'],
-        cp.loadBalancerSourceRanges,
-        'is only allowed with exposure LoadBalancer',
+    // The control plane's own rules are the construct's (same rules, same messages): the entry is
+    // turned into the construct's input and judged by the model. An invalid exposure (`ingress`) is
+    // reported by the structural check; judging the fields that depend on it would add wrong problems.
+    if (!damage.invalid([...at, 'controlPlane', 'exposure'])) {
+      const local = new Problems(problems.where);
+      validateTenantControlPlane(
+        tenantControlPlaneSpec(controlPlaneInput({ name: t.name, kubernetesVersion: versionText ?? '', controlPlane: cp })),
+        local,
       );
+      for (const p of local.all) {
+        const path = controlPlaneFieldPath(p.field);
+        if (path) add([...at, ...path], p.value, p.rule);
+      }
     }
-    (cp.loadBalancerSourceRanges ?? []).forEach((r, j) => {
-      if (!ipv4Cidr(r)) add([...at, 'controlPlane', 'loadBalancerSourceRanges', j], r, IPV4_CIDR_RULE);
-    });
-    if (exposureKnown && exposure === 'Ingress' && !cp.ingressHostname) {
-      add([...at, 'controlPlane', 'ingressHostname'], undefined, 'is required with exposure Ingress');
-    }
-    if (exposureKnown && exposure !== 'Ingress' && (cp.ingressHostname || cp.ingressClassName)) {
-      add(
-        [...at, 'controlPlane', cp.ingressHostname ? 'ingressHostname' : 'ingressClassName'],
-        cp.ingressHostname ?? cp.ingressClassName,
-        'is only allowed with exposure Ingress',
-      );
-    }
-    if (cp.address !== undefined && !/^(\d{1,3}\.){3}\d{1,3}$/.test(cp.address)) {
-      add(
-        [...at, 'controlPlane', 'address'],
-        cp.address,
-        'must be an IPv4 address (Kamaji rejects load-balancer hostnames)',
-      );
+    if (cp.exposure === ControlPlaneExposure.AWS_ELASTIC_IP && !platform.awsRegion && !file.defaults?.awsRegion) {
+      add(['platform', 'awsRegion'], undefined, 'is required (here or in defaults.awsRegion) when a tenant uses exposure AwsElasticIP');
     }
 
     const pki = t.pki ?? { source: 'generated' as const };
@@ -445,6 +447,7 @@ function checkRules(
       name: t.name,
       kubernetesVersion: versionText ?? '',
       awsRegion: file.defaults?.awsRegion,
+      managementAwsRegion: platform.awsRegion ?? file.defaults?.awsRegion,
       controlPlane: cp,
       podCidr,
       serviceCidr,
@@ -464,6 +467,63 @@ function checkRules(
     resolved.push(tenant);
   });
   return resolved;
+}
+
+/** The construct's input for a tenant entry's control plane (the fleet builds its stacks from it too). */
+export function controlPlaneInput(tenant: {
+  readonly name: string;
+  readonly kubernetesVersion: string;
+  readonly controlPlane: NonNullable<TenantEntry['controlPlane']>;
+}): TenantControlPlaneInput {
+  const cp = tenant.controlPlane;
+  const resources = (r?: ResourceEntry) => (r ? { cpuRequest: r.cpu, memoryRequest: r.memory } : undefined);
+  return {
+    name: tenant.name,
+    namespace: tenantNamespace(tenant.name),
+    kubernetesVersion: tenant.kubernetesVersion,
+    replicas: cp.replicas,
+    exposure: cp.exposure as ControlPlaneExposure | undefined,
+    address: cp.address,
+    port: cp.port,
+    publicSubnetIds: cp.publicSubnetIds,
+    ingressPort: cp.ingressPort,
+    certSans: cp.certSANs,
+    loadBalancerSourceRanges: cp.loadBalancerSourceRanges,
+    ingressHostname: cp.ingressHostname,
+    ingressClassName: cp.ingressClassName,
+    konnectivity: cp.konnectivity,
+    konnectivityPort: cp.konnectivityPort,
+    apiServerResources: resources(cp.resources?.apiServer),
+    controllerManagerResources: resources(cp.resources?.controllerManager),
+    schedulerResources: resources(cp.resources?.scheduler),
+  };
+}
+
+/**
+ * Where a control-plane field of the model lives in a tenant entry; undefined for the fields the
+ * file checks with rules of its own (name, version, networks, DataStore).
+ */
+function controlPlaneFieldPath(field: string): DocPath | undefined {
+  const [head, ...rest] = splitPath(field);
+  const resources = /^(apiServer|controllerManager|scheduler)Resources$/.exec(String(head));
+  if (resources) {
+    const key = rest[0] === 'cpuRequest' ? 'cpu' : rest[0] === 'memoryRequest' ? 'memory' : undefined;
+    return key ? ['controlPlane', 'resources', resources[1], key] : undefined;
+  }
+  if (head === 'certSans') return ['controlPlane', 'certSANs', ...rest];
+  const own: readonly unknown[] = [
+    'replicas',
+    'exposure',
+    'address',
+    'port',
+    'publicSubnetIds',
+    'ingressPort',
+    'loadBalancerSourceRanges',
+    'ingressHostname',
+    'ingressClassName',
+    'konnectivityPort',
+  ];
+  return own.includes(head) ? ['controlPlane', head, ...rest] : undefined;
 }
 
 /** Runs a hook with a problem list whose fields are relative to `at`, then files them with positions. */
