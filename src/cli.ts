@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Command> = {
   review: () => require('./cli/review').command,
   graph: () => require('./cli/graph').command,
   pki: () => require('./cli/pki').command,
+  kubeconfig: () => require('./cli/kubeconfig').command,
   validate: () => require('./cli/validate').command,
   stacks: () => require('./cli/stacks').command,
   'render-userdata': () => require('./cli/render-userdata').command,

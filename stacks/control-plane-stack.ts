@@ -72,7 +72,7 @@ export class TenantControlPlaneStack extends TerraformStack {
       !elasticIps || (props.awsRegion !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(props.awsRegion)),
       'awsRegion',
       props.awsRegion,
-      "is required with the AwsElasticIP exposure: the management cluster's AWS region, such as \"eu-west-1\"",
+      'is required with the AwsElasticIP exposure: the management cluster\'s AWS region, such as "eu-west-1"',
     );
     own.check(
       elasticIps || props.awsRegion === undefined,

@@ -140,7 +140,8 @@ function tenantControlPlaneProps(
     state,
     dependsOnStacks,
     ...controlPlaneInput(tenant),
-    awsRegion: tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? tenant.managementAwsRegion : undefined,
+    awsRegion:
+      tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? tenant.managementAwsRegion : undefined,
     oldestKubeletVersion: oldestKubelet(tenant),
     dataStore: tenant.dataStore,
     podCidr: tenant.podCidr,

@@ -12,6 +12,7 @@ import { Fn, TerraformLocal, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsWorkerPool, AwsWorkerPoolOptions, TokenDelivery } from '../src/constructs/aws-worker-pool';
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
+import { TenantJoinPrerequisites } from '../src/constructs/join-prerequisites';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
 import { keepProblems, Problem, ValidationError } from '../src/model/errors';
@@ -87,6 +88,8 @@ export class TenantNodesStack extends TerraformStack {
   readonly pools: AwsWorkerPool[];
   readonly tenantKubernetesProvider: KubernetesProvider;
   readonly tenantHelmProvider: HelmProvider;
+  /** Plan-time checks that the control plane runs the nodes' version and the join objects exist. */
+  readonly joinPrerequisites: TenantJoinPrerequisites;
 
   constructor(scope: Construct, id: string, props: TenantNodesStackProps) {
     super(scope, id);
@@ -143,6 +146,14 @@ export class TenantNodesStack extends TerraformStack {
     };
     this.tenantKubernetesProvider = new KubernetesProvider(this, 'tenant', { alias: 'tenant', ...connection });
     this.tenantHelmProvider = new HelmProvider(this, 'tenant-helm', { alias: 'tenant', kubernetes: connection });
+    this.joinPrerequisites = new TenantJoinPrerequisites(this, 'JoinPrerequisites', {
+      tenantKubernetesProvider: this.tenantKubernetesProvider,
+      managementKubernetesProvider: management,
+      tenantName: props.tenantName,
+      tcpName: props.tcpName,
+      tcpNamespace: props.tcpNamespace,
+      controlPlaneVersion: props.controlPlaneVersion,
+    });
 
     // Each construct throws its own ValidationError; collect them so one run reports every problem
     // (a bad token TTL, a bad pod CIDR and a bad pool together, not one per run).
@@ -246,6 +257,7 @@ export class TenantNodesStack extends TerraformStack {
             token: token!,
             region: props.awsRegion,
             additionalSecurityGroupIds: shared ? [shared.id] : undefined,
+            dependsOn: this.joinPrerequisites.checks,
           }),
         );
       } catch (e) {

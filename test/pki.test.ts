@@ -8,7 +8,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { main } from '../src/cli';
 import { applyPath, CaKeyAlgorithm, CaSource, TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { Problems, ValidationError } from '../src/model/errors';
-import { checkCa, discoveryHash, generateCa } from '../src/model/pki';
+import { canonicalCertificatePem, checkCa, discoveryHash, generateCa } from '../src/model/pki';
 import { tempDir } from './support/synth';
 import { testWithTool } from './support/tools';
 import { validationErrorOf } from './support/errors';
@@ -176,7 +176,15 @@ describe('cdktf-kamaji pki init', () => {
     const key = path.join(dir, 'ca.key');
     expect(fs.statSync(key).mode & 0o777).toBe(0o600);
     const cert = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8');
-    const { facts, problems } = check(cert, fs.readFileSync(key, 'utf8'));
+    const keyPem = fs.readFileSync(key, 'utf8');
+    // LF only, and the certificate exactly as Go's pem.Encode writes it (Kamaji compares the bytes).
+    expect(cert).not.toContain('\r');
+    expect(keyPem).not.toContain('\r');
+    expect(cert).toBe(canonicalCertificatePem(cert));
+    expect(keyPem).toMatch(
+      /^-----BEGIN [A-Z ]+-----\n([A-Za-z0-9+/]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END [A-Z ]+-----\n$/,
+    );
+    const { facts, problems } = check(cert, keyPem);
     expect(problems).toEqual([]);
     expect(facts?.commonName).toBe('acme');
     const days = (facts!.notAfter.getTime() - Date.now()) / DAY;
@@ -274,7 +282,10 @@ describe('TenantPki', () => {
       });
       const secret = Object.values(json.resource.kubernetes_secret_v1)[0] as any;
       expect(secret.data['ca.crt']).toBe(good.certificatePem);
-      expect(secret.data['ca.key']).toBe(`\${file("${applyPath(path.join(rel, 'ca.key'))}")}`);
+      // HCL escapes (backslash + letter) in the expression, not control characters.
+      expect(secret.data['ca.key']).toBe(
+        `\${replace(file("${applyPath(path.join(rel, 'ca.key'))}"), "\\r\\n", "\\n")}`,
+      );
       expect(applyPath('pki/ca.key')).toBe('../../../pki/ca.key');
       expect(applyPath('/etc/ca.key')).toBe('/etc/ca.key');
       expect(text).not.toMatch(/PRIVATE KEY/);

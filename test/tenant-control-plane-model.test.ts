@@ -255,7 +255,13 @@ describe('TenantControlPlane model: validation', () => {
     ],
     [
       'source ranges without a LoadBalancer',
-      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443, konnectivityPort: 31132, loadBalancerSourceRanges: ['10.0.0.0/8'] },
+      {
+        exposure: ControlPlaneExposure.NODE_PORT,
+        address: '198.51.100.4',
+        port: 31443,
+        konnectivityPort: 31132,
+        loadBalancerSourceRanges: ['10.0.0.0/8'],
+      },
       'loadBalancerSourceRanges',
       ['10.0.0.0/8'],
       /only with the LoadBalancer/,
@@ -269,7 +275,13 @@ describe('TenantControlPlane model: validation', () => {
     ],
     [
       'a class without a LoadBalancer',
-      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443, konnectivityPort: 31132, loadBalancerClass: 'x' },
+      {
+        exposure: ControlPlaneExposure.NODE_PORT,
+        address: '198.51.100.4',
+        port: 31443,
+        konnectivityPort: 31132,
+        loadBalancerClass: 'x',
+      },
       'loadBalancerClass',
       'x',
       /only with the LoadBalancer/,
@@ -419,7 +431,13 @@ describe('TenantControlPlane model: validation', () => {
       'internal',
       /set by the AwsElasticIP exposure/,
     ],
-    ['subnets without Elastic IPs', { publicSubnetIds: ['subnet-0a1b2c3d'] }, 'publicSubnetIds', ['subnet-0a1b2c3d'], /only used with the AwsElasticIP/],
+    [
+      'subnets without Elastic IPs',
+      { publicSubnetIds: ['subnet-0a1b2c3d'] },
+      'publicSubnetIds',
+      ['subnet-0a1b2c3d'],
+      /only used with the AwsElasticIP/,
+    ],
     ['a bad SAN', { certSans: ['ok.example.com', '*bad*'] }, 'certSans[1]', '*bad*', /IP address or a DNS name/],
     [
       'a bad quantity',

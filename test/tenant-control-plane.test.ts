@@ -1,8 +1,10 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { Testing, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { TenantControlPlane, TenantControlPlaneProps } from '../src/constructs/tenant-control-plane';
 import { TenantPki } from '../src/constructs/tenant-pki';
 import { ValidationError } from '../src/model/errors';
+import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
 import { validationErrorOf } from './support/errors';
 
 type Options = Omit<TenantControlPlaneProps, 'kubernetesProvider'>;
@@ -189,5 +191,117 @@ describe('TenantControlPlane construct', () => {
     expect(manifest.wait.fields['status.kubernetesResources.version.version']).toBe(
       '${join("", ["^", replace(var.version, ".", "[.]"), "$"])}',
     );
+  });
+});
+
+describe('TenantControlPlane endpoint on AWS and the load-balancer checks', () => {
+  function synthWithAws(options: Partial<Options>) {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'cp');
+    const kubernetesProvider = new KubernetesProvider(stack, 'k8s', {});
+    const awsProvider = new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+    const tcp = new TenantControlPlane(stack, 'Tenant', {
+      name: 'demo',
+      namespace: 'tenants',
+      kubernetesVersion: '1.35.3',
+      ...options,
+      kubernetesProvider,
+      awsProvider,
+    });
+    return { tcp, json: JSON.parse(Testing.synth(stack)) };
+  }
+
+  test('AwsElasticIP: one protected, tagged Elastic IP per subnet; the manifest uses them', () => {
+    const { tcp, json } = synthWithAws({
+      exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+      publicSubnetIds: ['subnet-0a1b2c3d', 'subnet-0e5f6a7b'],
+    });
+    const eips = Object.entries(json.resource.aws_eip) as [string, any][];
+    expect(eips.map(([id]) => id.replace(/_[0-9A-F]{8}$/, ''))).toEqual(['Tenant_ElasticIp0', 'Tenant_ElasticIp1']);
+    expect(eips[0][1]).toMatchObject({
+      domain: 'vpc',
+      provider: 'aws',
+      lifecycle: { prevent_destroy: true },
+      tags: {
+        Name: 'tenants/demo-api-0',
+        'cdktf-kamaji/tenant': 'demo',
+        'cdktf-kamaji/stack': 'cp',
+        'cdktf-kamaji/subnet': 'subnet-0a1b2c3d',
+      },
+    });
+    const manifest = (Object.values(json.resource.kubernetes_manifest)[0] as any).manifest;
+    const [first, second] = eips.map(([id]) => id);
+    expect(manifest.spec.networkProfile.address).toBe(`\${aws_eip.${first}.public_ip}`);
+    expect(manifest.spec.networkProfile.certSANs).toEqual([
+      `\${aws_eip.${first}.public_ip}`,
+      `\${aws_eip.${second}.public_ip}`,
+    ]);
+    expect(manifest.spec.controlPlane.service.additionalMetadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-eip-allocations': `\${aws_eip.${first}.allocation_id},\${aws_eip.${second}.allocation_id}`,
+      'service.beta.kubernetes.io/aws-load-balancer-subnets': 'subnet-0a1b2c3d,subnet-0e5f6a7b',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+    });
+    // The address is known from the Elastic IP: no status read, no load-balancer check.
+    expect(Token.isUnresolved(tcp.endpointHost)).toBe(true);
+    expect(json.data?.kubernetes_nodes).toBeUndefined();
+    expect(json.data?.kubernetes_resource).toBeUndefined();
+  });
+
+  test('AwsElasticIP: subnets from a reference are refused (they decide how many Elastic IPs)', () => {
+    const error = validationErrorOf(() => {
+      const stack = new TerraformStack(Testing.app(), 'cp');
+      const subnets = new TerraformVariable(stack, 'subnets', { type: 'list(string)' });
+      new TenantControlPlane(stack, 'Tenant', {
+        kubernetesProvider: new KubernetesProvider(stack, 'k8s', {}),
+        name: 'demo',
+        kubernetesVersion: '1.35.3',
+        exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+        publicSubnetIds: subnets.listValue,
+      });
+    });
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        where: 'cp/Tenant',
+        field: 'publicSubnetIds',
+        rule: expect.stringMatching(/at synth/),
+      }),
+    ]);
+  });
+
+  test('LoadBalancer without address: plan-time checks on the nodes and the Service, with the fix', () => {
+    const { manifest, json } = synthTcp();
+    const nodes = Object.keys(json.data.kubernetes_nodes)[0];
+    const [serviceId, service] = (Object.entries(json.data.kubernetes_resources) as [string, any][]).find(([id]) =>
+      id.startsWith('Tenant_Service_'),
+    )!;
+    // Kamaji names the Service after the TenantControlPlane.
+    expect(service).toMatchObject({
+      api_version: 'v1',
+      kind: 'Service',
+      namespace: 'tenants',
+      field_selector: 'metadata.name=demo',
+    });
+    const conditions = manifest.lifecycle.precondition as { condition: string; error_message: string }[];
+    expect(conditions.map((c) => c.condition)).toEqual([
+      expect.stringContaining('Tenant_Current_'),
+      `\${!anytrue([for n in data.kubernetes_nodes.${nodes}.nodes : startswith(try(n.spec[0].provider_id, ""), "aws://")])}`,
+      expect.stringContaining(`data.kubernetes_resources.${serviceId}.objects`),
+    ]);
+    for (const c of conditions.slice(1)) {
+      expect(c.error_message).toMatch(/tenants\/demo: .*AwsElasticIP exposure.*set address.*loadBalancerIpCheck/);
+    }
+  });
+
+  test.each([
+    ['an address', { address: '203.0.113.10' }],
+    ['the opt-out', { loadBalancerIpCheck: false }],
+    [
+      'NodePort',
+      { exposure: ControlPlaneExposure.NODE_PORT, address: '198.51.100.4', port: 31443, konnectivityPort: 31132 },
+    ],
+  ])('no load-balancer checks with %s', (_name, options) => {
+    const { manifest, json } = synthTcp(options as Partial<Options>);
+    expect(json.data?.kubernetes_nodes).toBeUndefined();
+    expect(manifest.lifecycle.precondition).toHaveLength(1);
   });
 });

@@ -182,6 +182,12 @@ export interface AwsWorkerPoolProps extends AwsWorkerPoolOptions {
    * @default - none
    */
   readonly additionalSecurityGroupIds?: string[];
+  /**
+   * What the Auto Scaling group waits for before it starts or replaces nodes, such as the checks of
+   * `TenantJoinPrerequisites`.
+   * @default - the bootstrap token only
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 const NODE_CONFIG_TAG = 'cdktf-kamaji/node-config';
@@ -268,7 +274,7 @@ export class AwsWorkerPool extends Construct {
       }),
       tags,
     });
-    const dependsOn: ITerraformDependable[] = [props.token.secret];
+    const dependsOn: ITerraformDependable[] = [props.token.secret, ...(props.dependsOn ?? [])];
     if (spec.tokenDelivery === TokenDelivery.SSM && props.token.parameter) {
       // Only this parameter: a node can read its join token and nothing else. The AWS-managed
       // aws/ssm key needs no kms:Decrypt grant (its key policy allows use through SSM).

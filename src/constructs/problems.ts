@@ -7,5 +7,8 @@ import { Problems } from '../model/errors';
  * tokens (known only at apply time) are not judged at synth.
  */
 export function problemsFor(scope: Construct): Problems {
-  return new Problems(scope.node.path, { deferred: (value) => Token.isUnresolved(value) });
+  return new Problems(scope.node.path, {
+    // An element of a token list (`#{TfToken[...]}`) is not recognised by Token.isUnresolved.
+    deferred: (value) => Token.isUnresolved(value) || (typeof value === 'string' && value.startsWith('#{TfToken[')),
+  });
 }

@@ -304,7 +304,10 @@ export class TenantControlPlane extends Construct {
       );
     }
     // The subnets decide how many Elastic IPs are allocated: they must be known at synth.
-    if (Token.isUnresolved(props.publicSubnetIds) || (props.publicSubnetIds ?? []).some((id) => Token.isUnresolved(id))) {
+    if (
+      Token.isUnresolved(props.publicSubnetIds) ||
+      (props.publicSubnetIds ?? []).some((id) => Token.isUnresolved(id))
+    ) {
       problems.add(
         'publicSubnetIds',
         '(a token)',
@@ -368,7 +371,10 @@ export class TenantControlPlane extends Construct {
     );
     const elasticIps: ElasticIpEndpoint | undefined =
       this.elasticIps.length > 0
-        ? { allocationIds: this.elasticIps.map((e) => e.allocationId), publicIps: this.elasticIps.map((e) => e.publicIp) }
+        ? {
+            allocationIds: this.elasticIps.map((e) => e.allocationId),
+            publicIps: this.elasticIps.map((e) => e.publicIp),
+          }
         : undefined;
 
     const preconditions: NonNullable<TerraformResourceLifecycle['precondition']> = [];

@@ -5,10 +5,10 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key';
 import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
-import { Fn, ITerraformDependable } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../model/names';
-import { checkCa, DEFAULT_CA_COMMON_NAME } from '../model/pki';
+import { checkCa, DEFAULT_CA_COMMON_NAME, lfFileExpression } from '../model/pki';
 import { DEFAULT_TENANT_NAMESPACE } from '../model/tenant-control-plane';
 import { problemsFor } from './problems';
 
@@ -99,7 +99,10 @@ export class TenantPki extends Construct {
   readonly secretName: string;
   readonly namespace: string;
   readonly source: CaSource;
-  /** The CA certificate (PEM); a token resolved at apply time for a generated CA. */
+  /**
+   * The CA certificate (PEM); a token resolved at apply time for a generated CA. From files, the
+   * canonical LF form of the certificate (what the Secret holds), whatever the file's line endings.
+   */
   readonly certificatePem: string;
   /**
    * kubeadm discovery hash (`sha256:<hex>`) when known at synth (files source), else undefined; nodes
@@ -131,10 +134,14 @@ export class TenantPki extends Construct {
       if (cert !== undefined && key !== undefined) {
         const facts = checkCa(cert, key, problems);
         this.discoveryHash = facts?.discoveryHash;
+        // Canonical LF PEM, not the file's bytes: Kamaji compares the CA in each kubeconfig (which it
+        // re-encodes with LF) byte for byte with ca.crt, and a CRLF copy makes it roll the control
+        // plane on every reconcile (DESIGN.md section 4).
+        certificatePem = facts?.certificatePem ?? '';
       }
-      certificatePem = cert ?? '';
-      // Fn.file reads the key when Terraform applies: it never enters cdk.tf.json.
-      keyPem = Fn.file(applyPath(props.keyFile ?? ''));
+      // file() reads the key when Terraform applies, so it never enters cdk.tf.json; replace() turns
+      // CRLF into LF, like the certificate.
+      keyPem = lfFileExpression(applyPath(props.keyFile ?? ''));
     } else {
       for (const field of ['certificateFile', 'keyFile'] as const) {
         problems.check(props[field] === undefined, field, props[field], 'applies to CaSource.FILES only');

@@ -64,7 +64,10 @@ export const KAMAJI_DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
  * and Kamaji does not add (it passes the list verbatim as `--enable-admission-plugins`). Without it a
  * kubelet's credentials may label and taint other nodes and edit any pod's status.
  */
-export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [...KAMAJI_DEFAULT_ADMISSION_CONTROLLERS, 'NodeRestriction'].sort();
+export const DEFAULT_ADMISSION_CONTROLLERS: readonly string[] = [
+  ...KAMAJI_DEFAULT_ADMISSION_CONTROLLERS,
+  'NodeRestriction',
+].sort();
 /** The CRD's enum of admission controllers. */
 export const KNOWN_ADMISSION_CONTROLLERS: readonly string[] = [
   ...KAMAJI_DEFAULT_ADMISSION_CONTROLLERS,
@@ -366,7 +369,12 @@ function checkEndpoint(spec: TenantControlPlaneSpec, problems: Problems): void {
       );
       const seen = new Set<string>();
       spec.publicSubnetIds.forEach((id, i) => {
-        problems.check(SUBNET_ID.test(id), `publicSubnetIds[${i}]`, id, 'must be a subnet id such as "subnet-0123456789abcdef0"');
+        problems.check(
+          SUBNET_ID.test(id),
+          `publicSubnetIds[${i}]`,
+          id,
+          'must be a subnet id such as "subnet-0123456789abcdef0"',
+        );
         problems.check(!seen.has(id), `publicSubnetIds[${i}]`, id, 'must not repeat a subnet');
         seen.add(id);
       });
@@ -379,7 +387,11 @@ function checkEndpoint(spec: TenantControlPlaneSpec, problems: Problems): void {
       }
       for (const key of AWS_NLB_ANNOTATION_KEYS) {
         if (spec.serviceAnnotations[key] !== undefined) {
-          problems.add(`serviceAnnotations["${key}"]`, spec.serviceAnnotations[key], 'is set by the AwsElasticIP exposure');
+          problems.add(
+            `serviceAnnotations["${key}"]`,
+            spec.serviceAnnotations[key],
+            'is set by the AwsElasticIP exposure',
+          );
         }
       }
       break;
@@ -419,7 +431,12 @@ function checkEndpoint(spec: TenantControlPlaneSpec, problems: Problems): void {
         spec.address,
         "is required with the Ingress exposure: the IP of the Ingress controller; konnectivity agents and the tenant's kubernetes Service dial it (without it they dial the Service's ClusterIP, which workers cannot reach)",
       );
-      problems.check(isPort(spec.ingressPort), 'ingressPort', spec.ingressPort, 'must be a port number from 1 to 65535');
+      problems.check(
+        isPort(spec.ingressPort),
+        'ingressPort',
+        spec.ingressPort,
+        'must be a port number from 1 to 65535',
+      );
       break;
   }
   if (spec.exposure !== ControlPlaneExposure.AWS_ELASTIC_IP && spec.publicSubnetIds.length > 0) {

@@ -361,7 +361,9 @@ function checkRules(
     if (!damage.invalid([...at, 'controlPlane', 'exposure'])) {
       const local = new Problems(problems.where);
       validateTenantControlPlane(
-        tenantControlPlaneSpec(controlPlaneInput({ name: t.name, kubernetesVersion: versionText ?? '', controlPlane: cp })),
+        tenantControlPlaneSpec(
+          controlPlaneInput({ name: t.name, kubernetesVersion: versionText ?? '', controlPlane: cp }),
+        ),
         local,
       );
       for (const p of local.all) {
@@ -370,7 +372,11 @@ function checkRules(
       }
     }
     if (cp.exposure === ControlPlaneExposure.AWS_ELASTIC_IP && !platform.awsRegion && !file.defaults?.awsRegion) {
-      add(['platform', 'awsRegion'], undefined, 'is required (here or in defaults.awsRegion) when a tenant uses exposure AwsElasticIP');
+      add(
+        ['platform', 'awsRegion'],
+        undefined,
+        'is required (here or in defaults.awsRegion) when a tenant uses exposure AwsElasticIP',
+      );
     }
 
     const pki = t.pki ?? { source: 'generated' as const };

@@ -82,7 +82,8 @@ export function caSource(stack: SynthStack): CaSource {
   if (resourcesOfType(stack, 'tls_self_signed_cert').length > 0) return CaSource.GENERATED;
   const secrets = caSecrets(stack);
   if (secrets.length === 0) return CaSource.KAMAJI;
-  return secrets.some((s) => JSON.stringify(s.config.data ?? null).includes('${file('))
+  // The key is read at apply: `${file(...)}`, or `${replace(file(...), ...)}` for LF line endings.
+  return secrets.some((s) => /\$\{(replace\()?file\(/.test(JSON.stringify(s.config.data ?? null)))
     ? CaSource.FILES
     : CaSource.GENERATED;
 }

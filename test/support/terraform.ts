@@ -12,14 +12,20 @@ import * as path from 'node:path';
 export function terraformEval(expression: string, locals: Record<string, unknown> = {}, dir?: string): unknown {
   const cwd = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tf-eval-'));
   fs.writeFileSync(path.join(cwd, 'locals.tf.json'), JSON.stringify({ locals: { _unused: null, ...locals } }));
+  const config = path.join(cwd, '.terraformrc.empty');
+  fs.writeFileSync(config, '');
   const result = spawnSync('terraform', ['console'], {
     cwd,
     input: `jsonencode(${expression})\n`,
     encoding: 'utf8',
-    env: { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+    env: { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: config },
   });
+  fs.rmSync(config);
   if (!dir) fs.rmSync(cwd, { recursive: true, force: true });
-  if (result.status !== 0) throw new Error(`terraform console failed on ${expression}:\n${result.stderr}`);
+  // `terraform console` exits 0 on a configuration it cannot parse: an error shows on stderr only.
+  if (result.status !== 0 || result.stderr.trim() !== '') {
+    throw new Error(`terraform console failed on ${expression}:\n${result.stderr}`);
+  }
   return JSON.parse(JSON.parse(result.stdout.trim()));
 }
 
