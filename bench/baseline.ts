@@ -17,6 +17,8 @@ import { SecurityGroup, SecurityGroupEgress } from '@cdktf/provider-aws/lib/secu
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { DataKubernetesNodes } from '@cdktf/provider-kubernetes/lib/data-kubernetes-nodes';
+import { DataKubernetesResource } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resource';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
@@ -32,6 +34,7 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
 import { App, Fn, LocalBackend, TerraformLocal, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { BENCH_POOL, BENCH_REGION, BENCH_SUBNETS, BenchTenant } from './tenants';
+import { JOIN_PREREQUISITES } from '../src/model/join-prerequisites';
 import { DEFAULT_ADMISSION_CONTROLLERS } from '../src/model/tenant-control-plane';
 
 const KUBECONFIG = '~/.kube/config';
@@ -68,7 +71,7 @@ function managementProvider(stack: TerraformStack): KubernetesProvider {
 function platformStack(app: App): TerraformStack {
   const stack = new TerraformStack(app, 'platform');
   stateFile(stack, 'platform');
-  managementProvider(stack);
+  // Helm releases only: no kubernetes provider in this stack.
   const helm = new HelmProvider(stack, 'management-helm', {
     alias: 'management',
     kubernetes: { configPath: KUBECONFIG },
@@ -114,7 +117,6 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
   stack.addDependency(platform);
   const k8s = managementProvider(stack);
   const tls = new TlsProvider(stack, 'tls');
-  new RandomProvider(stack, 'random');
 
   const namespace = new NamespaceV1(stack, 'Namespace', { provider: k8s, metadata: { name: ns } });
   const key = new PrivateKey(stack, 'CaKey', { provider: tls, algorithm: 'RSA', rsaBits: 2048 });
@@ -150,6 +152,22 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
   const [, minor, patch] = t.kubernetesVersion.slice(1).split('.');
   const part = (i: number) =>
     `tonumber(split(".", trimprefix(${current.fqn}.objects[0].spec.kubernetes.version, "v"))[${i}])`;
+  // LoadBalancer exposure without an address: plan-time checks that the load balancer reports an IP.
+  const nodes = new DataKubernetesNodes(stack, 'ManagementNodes', { provider: k8s });
+  const service = new DataKubernetesResources(stack, 'Service', {
+    provider: k8s,
+    apiVersion: 'v1',
+    kind: 'Service',
+    namespace: ns,
+    fieldSelector: `metadata.name=${t.name}`,
+  });
+  const ingress = `try(${service.fqn}.objects[0].status.loadBalancer.ingress, [])`;
+  const hostnameMessage = (why: string) =>
+    `TenantControlPlane ${ns}/${t.name}: ${why}. Kamaji takes the endpoint from the load balancer's IP and ` +
+    'refuses a hostname ("hostname not supported for LoadBalancer ingress"), so the control plane would never ' +
+    'get an endpoint. Use the AwsElasticIP exposure (EIPs fronted by an NLB), or set address to a fixed IP ' +
+    'your load balancer serves, or set loadBalancerIpCheck to false if this load balancer does report IPs ' +
+    '(MetalLB on AWS, say).';
   const manifest = new Manifest(stack, 'ControlPlane', {
     provider: k8s,
     manifest: {
@@ -188,8 +206,9 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
     },
     wait: {
       fields: {
-        'status.kubernetesResources.version.status': 'Ready',
-        'status.kubeadmPhase.bootstrapToken.checksum': '.+',
+        'status.kubernetesResources.version.status': '^Ready$',
+        'status.kubernetesResources.version.version': `^${t.kubernetesVersion.replace(/\./g, '\\.')}$`,
+        'status.kubeadmPhase.bootstrapToken.checksum': '^.+$',
       },
     },
     timeouts: { create: '20m', update: '20m', delete: '10m' },
@@ -206,15 +225,35 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
             `or v1.${minor}.0 to ${t.kubernetesVersion}. Kamaji upgrades one minor version at a time and never ` +
             'downgrades; set kubernetesVersion to the next minor first.',
         },
+        {
+          condition: `\${!anytrue([for n in ${nodes.fqn}.nodes : startswith(try(n.spec[0].provider_id, ""), "aws://")])}`,
+          errorMessage: hostnameMessage(
+            'the management cluster runs on AWS (a node has an aws:// providerID), and AWS load balancers report hostnames',
+          ),
+        },
+        {
+          condition:
+            `\${length(${service.fqn}.objects) == 0 ? true : length(${ingress}) == 0 ? true : ` +
+            `try(${ingress}[0].ip, "") != ""}`,
+          errorMessage: hostnameMessage(`the load balancer of Service ${ns}/${t.name} reports a hostname, not an IP`),
+        },
       ],
     },
   });
 
-  const endpoint = Fn.lookupNested(manifest.object, ['status', 'controlPlaneEndpoint']);
+  // kubernetes_manifest's object holds no status: read it with a data source once the TCP is applied.
+  const status = new DataKubernetesResource(stack, 'Status', {
+    provider: k8s,
+    apiVersion: 'kamaji.clastix.io/v1alpha1',
+    kind: 'TenantControlPlane',
+    metadata: { name: t.name, namespace: ns },
+    dependsOn: [manifest],
+  });
+  const endpoint = Token.asString(Fn.lookupNested(status.object, ['status', 'controlPlaneEndpoint']));
   new TerraformOutput(stack, 'name', { value: t.name });
   new TerraformOutput(stack, 'namespace', { value: ns });
   new TerraformOutput(stack, 'kubernetes_version', { value: t.kubernetesVersion });
-  new TerraformOutput(stack, 'endpoint_host', { value: Fn.element(Fn.split(':', Token.asString(endpoint)), 0) });
+  new TerraformOutput(stack, 'endpoint_host', { value: Fn.trim(Fn.replace(endpoint, '/:[0-9]+$/', ''), '[]') });
   new TerraformOutput(stack, 'port', { value: 6443 });
   new TerraformOutput(stack, 'konnectivity_port', { value: 8132 });
   new TerraformOutput(stack, 'admin_kubeconfig_secret', { value: `${ns}/${t.name}-admin-kubeconfig` });
@@ -250,6 +289,54 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
   };
   const tenantK8s = new KubernetesProvider(stack, 'tenant', { alias: 'tenant', ...connection });
   const tenantHelm = new HelmProvider(stack, 'tenant-helm', { alias: 'tenant', kubernetes: connection });
+
+  // Plan-time join checks: the control plane rolled out this version, and each object kubeadm join needs exists.
+  const version = 'try(self.objects[0].status.kubernetesResources.version, {})';
+  const rollout = new DataKubernetesResources(stack, 'ControlPlaneRollout', {
+    provider: management,
+    apiVersion: 'kamaji.clastix.io/v1alpha1',
+    kind: 'TenantControlPlane',
+    namespace: ns,
+    fieldSelector: `metadata.name=${t.name}`,
+    lifecycle: {
+      postcondition: [
+        {
+          condition:
+            `\${length(self.objects) == 1 ? (try(${version}.status, "") == "Ready" && ` +
+            `try(${version}.version, "") == "${t.kubernetesVersion}") : false}`,
+          errorMessage:
+            `TenantControlPlane ${ns}/${t.name} has not finished rolling out ${t.kubernetesVersion} ` +
+            '(status.kubernetesResources.version is not Ready at that version). Apply its control-plane stack ' +
+            'first and let it finish: workers never join, or roll to, a version the API server does not run yet.',
+        },
+      ],
+    },
+  });
+  const joinChecks = [rollout];
+  // The objects are the model's list (data, like the admission controllers); the data sources are ours.
+  for (const o of JOIN_PREREQUISITES) {
+    joinChecks.push(
+      new DataKubernetesResources(stack, o.id, {
+        provider: tenantK8s,
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        namespace: o.namespace,
+        fieldSelector: `metadata.name=${o.name}`,
+        dependsOn: [rollout],
+        lifecycle: {
+          postcondition: [
+            {
+              condition: '${length(self.objects) == 1}',
+              errorMessage:
+                `Tenant ${t.name}: ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} does not exist yet; ` +
+                `${o.why}. Kamaji writes it shortly after the control plane is Ready: wait a minute and plan ` +
+                "again. If it stays missing, see the Kamaji controller's logs on the management cluster.",
+            },
+          ],
+        },
+      }),
+    );
+  }
 
   const rotation = new Rotating(stack, 'TokenRotation', { rotationHours: 168 });
   const keepers = { rotation: rotation.id };
@@ -399,7 +486,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     launchTemplate: { id: template.id, version: Token.asString(template.latestVersion) },
     instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 90, skipMatching: true } },
     tag: Object.entries({ Name: base, ...tags }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-    dependsOn: [tokenSecretResource, parameter],
+    dependsOn: [tokenSecretResource, ...joinChecks, parameter],
     lifecycle: { ignoreChanges: ['desired_capacity'] },
   });
   return stack;

@@ -16,6 +16,7 @@ export * from './model/cni';
 export * from './model/state';
 export * from './model/tenants-file';
 export * from './model/waves';
+export * from './model/join-prerequisites';
 
 // Constructs
 export * from './constructs/kamaji-platform';
@@ -25,6 +26,7 @@ export * from './constructs/tenant-control-plane';
 export * from './constructs/bootstrap-token';
 export * from './constructs/aws-worker-pool';
 export * from './constructs/tenant-cni';
+export * from './constructs/join-prerequisites';
 
 // Stage stacks and the fleet composition
 export * from '../stacks';

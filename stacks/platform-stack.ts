@@ -1,9 +1,8 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { KamajiPlatform, KamajiPlatformOptions } from '../src/constructs/kamaji-platform';
-import { ManagementClusterProps, managementHelmProvider, managementKubernetesProvider } from './management-cluster';
+import { ManagementClusterProps, managementHelmProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
 
 export interface PlatformStackProps extends KamajiPlatformOptions, ManagementClusterProps {
@@ -14,16 +13,14 @@ export interface PlatformStackProps extends KamajiPlatformOptions, ManagementClu
   readonly state?: StateProps;
 }
 
-/** Stage 1: cert-manager and Kamaji on the management cluster. */
+/** Stage 1: cert-manager and Kamaji on the management cluster (helm releases only: one provider). */
 export class PlatformStack extends TerraformStack {
   readonly platform: KamajiPlatform;
-  readonly kubernetesProvider: KubernetesProvider;
   readonly helmProvider: HelmProvider;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps = {}) {
     super(scope, id);
     configureState(this, id, props.state);
-    this.kubernetesProvider = managementKubernetesProvider(this, props);
     this.helmProvider = managementHelmProvider(this, props);
     this.platform = new KamajiPlatform(this, 'Platform', { ...props, helmProvider: this.helmProvider });
     new TerraformOutput(this, 'kamaji_namespace', { value: this.platform.namespace });

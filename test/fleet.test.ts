@@ -267,3 +267,17 @@ describe('cdktf-kamaji validate', () => {
     expect(fs.readdirSync(outdir)).toEqual([]);
   });
 });
+
+describe('fleet example endpoints', () => {
+  test('charlie (exposure AwsElasticIP) gets Elastic IPs in the management region; the others none', () => {
+    ensureExamplePki();
+    const { stacks } = synthFleetFile(EXAMPLE_FLEET);
+    const charlie = stacks['tenant-charlie-control-plane'] as any;
+    expect(charlie.provider.aws).toEqual([{ region: 'eu-west-1' }]);
+    expect(Object.keys(charlie.resource.aws_eip)).toHaveLength(2);
+    const tcp = Object.values(charlie.resource.kubernetes_manifest)[0] as any;
+    expect(tcp.manifest.spec.networkProfile.certSANs).toContain('charlie.k8s.example.com');
+    expect(tcp.manifest.spec.controlPlane.service.serviceType).toBe('LoadBalancer');
+    expect((stacks['tenant-alpha-control-plane'] as any).resource.aws_eip).toBeUndefined();
+  });
+});

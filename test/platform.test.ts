@@ -5,6 +5,7 @@ import { KamajiPlatform, KamajiPlatformOptions } from '../src/constructs/kamaji-
 import { ValidationError } from '../src/model/errors';
 import { DEFAULT_KAMAJI_IMAGE_TAG } from '../src/model/platform';
 import { validationErrorOf } from './support/errors';
+import { PlatformStack } from '../stacks/platform-stack';
 
 function synthPlatform(options: KamajiPlatformOptions = {}) {
   const app = Testing.app();
@@ -132,5 +133,12 @@ describe('KamajiPlatform', () => {
       kamajiImageTag: tag.stringValue,
     });
     expect(Testing.synth(stack)).toContain('${var.kamaji_tag}');
+  });
+});
+
+describe('PlatformStack', () => {
+  test('configures only the helm provider it uses (no unused kubernetes provider)', () => {
+    const json = JSON.parse(Testing.synth(new PlatformStack(Testing.app(), 'platform', { kubeconfigContext: 'mgmt' })));
+    expect(Object.keys(json.provider)).toEqual(['helm']);
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdktf';
-import { buildQuickstart } from '../examples/quickstart/app';
+import { buildQuickstart, QUICKSTART } from '../examples/quickstart/app';
 import { onlyResource, synthApp, tempDir } from './support/synth';
 
 describe('quickstart app', () => {
@@ -25,7 +25,8 @@ describe('quickstart app', () => {
     const tcp = onlyResource(cp, 'kubernetes_manifest');
     expect(tcp.manifest.metadata.name).toBe('demo');
     expect(tcp.depends_on).toContain(`kubernetes_secret_v1.${secretId}`);
-    expect(tcp.wait.fields['status.kubernetesResources.version.status']).toBe('Ready');
+    expect(tcp.wait.fields['status.kubernetesResources.version.status']).toBe('^Ready$');
+    expect(tcp.wait.fields['status.kubernetesResources.version.version']).toBe('^v1\\.35\\.3$');
     expect(tcp.lifecycle.prevent_destroy).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.stacks['tenant-demo-control-plane'].dependencies).toEqual(['platform']);
@@ -68,5 +69,19 @@ describe('quickstart app', () => {
     expect(releases.map((r) => r.name).sort()).toEqual(['cert-manager', 'kamaji']);
     for (const r of releases) expect(r.version).toMatch(/^v?\d+\.\d+\.\d+/);
     expect(stacks.platform.terraform?.backend).toEqual({ local: { path: '../../../terraform.platform.tfstate' } });
+  });
+
+  test('one key away: AwsElasticIP gives an EIP-fronted control plane (EKS)', () => {
+    const { stacks } = synthApp((app) => buildQuickstart(app, { ...QUICKSTART, endpoint: 'AwsElasticIP' }));
+    const cp = stacks['tenant-demo-control-plane'];
+    expect(cp.provider?.aws).toEqual([{ region: 'eu-west-1' }]);
+    expect(Object.keys(cp.resource?.aws_eip ?? {})).toHaveLength(2);
+    const tcp = onlyResource(cp, 'kubernetes_manifest');
+    expect(tcp.manifest.spec.networkProfile.address).toMatch(/^\$\{aws_eip\..*\.public_ip\}$/);
+    expect(tcp.manifest.spec.controlPlane.service.additionalMetadata.annotations).toMatchObject({
+      'service.beta.kubernetes.io/aws-load-balancer-subnets': 'subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712',
+    });
+    // The default mode configures no aws provider in the control-plane stage.
+    expect(synthApp(buildQuickstart).stacks['tenant-demo-control-plane'].provider?.aws).toBeUndefined();
   });
 });

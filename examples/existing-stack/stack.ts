@@ -6,26 +6,30 @@ import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { Fn, LocalBackend, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { AwsWorkerPool, BootstrapToken, TenantControlPlane, TenantPki, TokenDelivery } from '../../src';
+import {
+  AwsWorkerPool,
+  BootstrapToken,
+  TenantControlPlane,
+  TenantJoinPrerequisites,
+  TenantPki,
+  TokenDelivery,
+} from '../../src';
 
 /** What the platform team's existing stack already knows. */
 export interface ExistingInfraStackProps {
   readonly region: string;
-  readonly vpcId: string;
-  readonly subnetIds: string[];
   /** An Elastic IP the team reserved for the tenant's API server (Kamaji needs an IP, not a hostname). */
   readonly apiServerAddress: string;
 }
 
 /**
- * A platform team's own stack, with its own providers and backend, that adds one tenant: a
- * TenantPki and TenantControlPlane on the management cluster, and one AwsWorkerPool joined with a
- * BootstrapToken. Nothing here is specific to cdktf-kamaji's stacks: the constructs take providers
- * as props. (For many tenants prefer the staged stacks of `stacks/`: see the README.)
+ * A platform team's own stack, with its own providers and backend, that adds one tenant's control
+ * plane: a TenantPki and a TenantControlPlane on the management cluster. Nothing here is specific to
+ * cdktf-kamaji's stacks: the constructs take providers as props. (For many tenants prefer the staged
+ * stacks of `stacks/`: see the README.)
  */
 export class ExistingInfraStack extends TerraformStack {
   readonly controlPlane: TenantControlPlane;
-  readonly pool: AwsWorkerPool;
 
   constructor(scope: Construct, id: string, props: ExistingInfraStackProps) {
     super(scope, id);
@@ -34,8 +38,6 @@ export class ExistingInfraStack extends TerraformStack {
     new AwsProvider(this, 'aws', { region: props.region });
     const management = new KubernetesProvider(this, 'mgmt', { configPath: '~/.kube/config', configContext: 'mgmt' });
     const tls = new TlsProvider(this, 'tls');
-    new RandomProvider(this, 'random');
-    new TimeProvider(this, 'time');
 
     // The tenant's control plane, with its CA created first.
     const pki = new TenantPki(this, 'AcmePki', {
@@ -50,20 +52,50 @@ export class ExistingInfraStack extends TerraformStack {
       pki,
       address: props.apiServerAddress,
     });
+  }
+}
 
-    // The tenant cluster, reached with Kamaji's admin kubeconfig. The data source waits for the
-    // control plane, so on the first apply it is read (and the provider configured) at apply time.
+export interface ExistingWorkersStackProps {
+  readonly region: string;
+  readonly vpcId: string;
+  readonly subnetIds: string[];
+  /** The stack holding the tenant's control plane: this one is deployed after it. */
+  readonly controlPlaneStack: ExistingInfraStack;
+}
+
+/**
+ * The tenant's workers, in a second stack of the same app. Why not in the stack above: the tenant
+ * provider is configured from Kamaji's admin kubeconfig, read by a data source. In the control
+ * plane's own stack that data source would have to wait for the TenantControlPlane (`depends_on`),
+ * and Terraform defers such a read to apply whenever the TenantControlPlane changes, so every day-2
+ * change (an upgrade) would leave the provider configuration unknown at plan. Here the data source
+ * waits for nothing: the stack dependency orders the deploys, and the read happens at plan.
+ */
+export class ExistingWorkersStack extends TerraformStack {
+  readonly pool: AwsWorkerPool;
+
+  constructor(scope: Construct, id: string, props: ExistingWorkersStackProps) {
+    super(scope, id);
+    this.addDependency(props.controlPlaneStack);
+    new LocalBackend(this, { path: `terraform.${id}.tfstate` });
+    new AwsProvider(this, 'aws', { region: props.region });
+    const management = new KubernetesProvider(this, 'mgmt', { configPath: '~/.kube/config', configContext: 'mgmt' });
+    new RandomProvider(this, 'random');
+    new TimeProvider(this, 'time');
+    const controlPlane = props.controlPlaneStack.controlPlane;
+
+    // The tenant cluster, reached with Kamaji's admin kubeconfig (names only cross the stacks).
     const admin = new DataKubernetesSecretV1(this, 'AcmeAdmin', {
       provider: management,
-      metadata: { name: this.controlPlane.adminKubeconfigSecretName, namespace: this.controlPlane.namespace },
-      dependsOn: [this.controlPlane.manifest],
+      metadata: { name: controlPlane.adminKubeconfigSecretName, namespace: controlPlane.namespace },
     });
-    const kubeconfig = Fn.yamldecode(admin.data.lookup(this.controlPlane.adminKubeconfigSecretKey));
+    const kubeconfig = Fn.yamldecode(admin.data.lookup(controlPlane.adminKubeconfigSecretKey));
     const field = (...path: (string | number)[]) => Token.asString(Fn.lookupNested(kubeconfig, path));
+    const caData = field('clusters', 0, 'cluster', 'certificate-authority-data');
     const tenant = new KubernetesProvider(this, 'acme', {
       alias: 'acme',
       host: field('clusters', 0, 'cluster', 'server'),
-      clusterCaCertificate: pki.certificatePem,
+      clusterCaCertificate: Fn.base64decode(caData),
       clientCertificate: Fn.base64decode(field('users', 0, 'user', 'client-certificate-data')),
       clientKey: Fn.base64decode(field('users', 0, 'user', 'client-key-data')),
     });
@@ -72,12 +104,21 @@ export class ExistingInfraStack extends TerraformStack {
       kubernetesProvider: tenant,
       ssmParameterName: '/kamaji/acme/bootstrap-token',
     });
+    // Plan-time checks: the control plane runs this version, and what kubeadm join needs exists.
+    const ready = new TenantJoinPrerequisites(this, 'AcmeJoinPrerequisites', {
+      tenantKubernetesProvider: tenant,
+      managementKubernetesProvider: management,
+      tenantName: 'acme',
+      tcpName: controlPlane.name,
+      tcpNamespace: controlPlane.namespace,
+      controlPlaneVersion: controlPlane.kubernetesVersion,
+    });
     this.pool = new AwsWorkerPool(this, 'AcmeWorkers', {
       name: 'general',
       tenantName: 'acme',
-      controlPlaneVersion: this.controlPlane.kubernetesVersion,
-      endpoint: `https://${props.apiServerAddress}:${this.controlPlane.port}`,
-      caData: Fn.base64encode(pki.certificatePem),
+      controlPlaneVersion: controlPlane.kubernetesVersion,
+      endpoint: `https://${controlPlane.endpointHost}:${controlPlane.port}`,
+      caData,
       token,
       tokenDelivery: TokenDelivery.SSM,
       region: props.region,
@@ -86,6 +127,7 @@ export class ExistingInfraStack extends TerraformStack {
       instanceTypes: ['m7i.large'],
       minSize: 1,
       maxSize: 4,
+      dependsOn: ready.checks,
     });
   }
 }

@@ -31,7 +31,11 @@ export function parseIp(text: unknown): Ip | undefined {
   if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
   const all = [...h, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...t];
   if (all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return { family: 6, value: all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+  const value = all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  // IPv4-mapped IPv6 (::ffff:0:0/96) is refused by Kubernetes' CEL isIP/isCIDR
+  // (k8s.io/apiserver/pkg/cel/library/ip.go and cidr.go) and by Go's net.ParseIP users alike.
+  if (value >> 32n === 0xffffn) return undefined;
+  return { family: 6, value };
 }
 
 function bitsOf(ip: Ip): number {
@@ -41,7 +45,8 @@ function bitsOf(ip: Ip): number {
 /** Parses `a.b.c.d/n` or `x::/n`; host bits may be set (as in a security group's source range). */
 export function parseCidr(text: unknown): Cidr | undefined {
   if (typeof text !== 'string') return undefined;
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  // No sign and no leading zero in the prefix length (Go's netip.ParsePrefix, which isCIDR uses).
+  const m = /^([^/]+)\/(0|[1-9]\d{0,2})$/.exec(text);
   if (!m) return undefined;
   const network = parseIp(m[1]);
   const prefix = Number(m[2]);
