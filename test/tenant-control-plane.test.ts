@@ -6,6 +6,8 @@ import { TenantPki } from '../src/constructs/tenant-pki';
 import { ValidationError } from '../src/model/errors';
 import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
 import { validationErrorOf } from './support/errors';
+import { terraformEval, unwrap, withLocal } from './support/terraform';
+import { testWithTool } from './support/tools';
 
 type Options = Omit<TenantControlPlaneProps, 'kubernetesProvider'>;
 
@@ -303,5 +305,28 @@ describe('TenantControlPlane endpoint on AWS and the load-balancer checks', () =
     const { manifest, json } = synthTcp(options as Partial<Options>);
     expect(json.data?.kubernetes_nodes).toBeUndefined();
     expect(manifest.lifecycle.precondition).toHaveLength(1);
+  });
+});
+
+describe('endpoint host from status.controlPlaneEndpoint (terraform console)', () => {
+  // Kamaji writes net.JoinHostPort(address, port) (internal/resources/k8s_service_resource.go).
+  testWithTool('terraform')('IPv4, IPv6 and names lose the port and the brackets', () => {
+    const out = Testing.synthScope((scope) => {
+      const kubernetesProvider = new KubernetesProvider(scope, 'k8s', {});
+      const t = new TenantControlPlane(scope, 'T', { kubernetesProvider, name: 'x', kubernetesVersion: '1.35.0' });
+      new TerraformVariable(scope, 'endpoint', { default: t.endpointHost });
+    });
+    const expression = withLocal(
+      unwrap(JSON.parse(out).variable.endpoint.default),
+      /data\.kubernetes_resource\.T_Status_[0-9A-F]+\.object\.status\.controlPlaneEndpoint/,
+      'endpoint',
+    );
+    for (const [endpoint, host] of [
+      ['203.0.113.10:6443', '203.0.113.10'],
+      ['[2001:db8::10]:6443', '2001:db8::10'],
+      ['api.example.com:31443', 'api.example.com'],
+    ]) {
+      expect(terraformEval(expression, { endpoint })).toBe(host);
+    }
   });
 });
