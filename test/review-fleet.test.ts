@@ -52,6 +52,30 @@ describe('review of fleet changes', () => {
     ],
     ['resize a pool', (d) => d.setIn(['tenants', 2, 'workers', 0, 'maxSize'], 8), []],
     [
+      // One subnet less: the second Elastic IP is released (the first stays the address).
+      'drop an Elastic IP subnet',
+      (d) => d.setIn(['tenants', 2, 'controlPlane', 'publicSubnetIds'], d.createNode(['subnet-0f1e2d3c4b5a60711'])),
+      ['endpoint-changed:charlie'],
+    ],
+    [
+      'move a tenant from its load-balancer IP to Elastic IPs',
+      (d) =>
+        d.setIn(
+          ['tenants', 0, 'controlPlane'],
+          d.createNode({ exposure: 'AwsElasticIP', publicSubnetIds: ['subnet-0f1e2d3c4b5a60711'] }),
+        ),
+      ['endpoint-changed:alpha'],
+    ],
+    [
+      'add a certificate SAN (not an endpoint change)',
+      (d) =>
+        d.setIn(
+          ['tenants', 2, 'controlPlane', 'certSANs'],
+          d.createNode(['charlie.k8s.example.com', 'api.example.com']),
+        ),
+      [],
+    ],
+    [
       'turn off konnectivity',
       (d) => d.setIn(['tenants', 0, 'controlPlane'], d.createNode({ konnectivity: false })),
       ['konnectivity-off:alpha'],

@@ -22,6 +22,7 @@ export enum RiskKind {
   CONTROL_PLANE_REPLACED = 'control-plane-replaced',
   PREVENT_DESTROY_OFF = 'prevent-destroy-off',
   CA_CHANGED = 'ca-changed',
+  ENDPOINT_CHANGED = 'endpoint-changed',
   VERSION_SKIP = 'version-skip',
   VERSION_DOWNGRADE = 'version-downgrade',
   WORKER_VERSION_SKEW = 'worker-version-skew',
@@ -39,6 +40,7 @@ const KIND_ORDER: readonly RiskKind[] = [
   RiskKind.PREVENT_DESTROY_OFF,
   RiskKind.DATASTORE_CHANGED,
   RiskKind.CA_CHANGED,
+  RiskKind.ENDPOINT_CHANGED,
   RiskKind.VERSION_DOWNGRADE,
   RiskKind.VERSION_SKIP,
   RiskKind.WORKER_VERSION_SKEW,
@@ -81,8 +83,10 @@ export function riskFlags(base: SynthOutput, head: SynthOutput, diffs: readonly 
     const cpDiff = diffs.find((d) => d.id === `tenant-${tenant}-control-plane`);
     const nodesDiff = diffs.find((d) => d.id === `tenant-${tenant}-nodes`);
     if (b.controlPlane) flags.push(...controlPlaneFlags(tenant, b.controlPlane, h.controlPlane, cpDiff));
-    if (b.controlPlane && h.controlPlane && cpDiff)
+    if (b.controlPlane && h.controlPlane && cpDiff) {
       flags.push(...caFlags(tenant, b.controlPlane, h.controlPlane, cpDiff));
+      flags.push(...endpointFlags(tenant, cpDiff));
+    }
     if (h.controlPlane && h.nodes) flags.push(...workerSkewFlags(tenant, h.controlPlane, h.nodes));
     if (b.nodes && h.nodes && nodesDiff) {
       flags.push(...workerPoolFlags(tenant, nodesDiff));
@@ -233,6 +237,47 @@ function caFlags(tenant: string, base: SynthStack, head: SynthStack, diff: Stack
   return [
     { kind: RiskKind.CA_CHANGED, tenant, stack: diff.id, reason: `the tenant CA changes: ${what}; ${consequence}` },
   ];
+}
+
+/** Where clients and nodes reach the API server: the TCP's networkProfile and Service type. */
+const ENDPOINT_PATHS = [
+  'manifest.spec.networkProfile.address',
+  'manifest.spec.networkProfile.port',
+  'manifest.spec.controlPlane.service.serviceType',
+  'manifest.spec.controlPlane.ingress.hostname',
+];
+
+/**
+ * A new endpoint for the tenant: a changed address, port or exposure of the TCP, or an Elastic IP
+ * (AwsElasticIP) replaced or removed. Running kubelets keep the old server in their kubeconfig, and
+ * every user's kubeconfig points at it.
+ */
+function endpointFlags(tenant: string, diff: StackDiff): RiskFlag[] {
+  const consequence =
+    "every kubeconfig and every running node's kubelet still point at the old endpoint: nodes must be replaced and kubeconfigs fetched again";
+  const reasons: string[] = [];
+  for (const r of diff.resources) {
+    if (r.type === 'kubernetes_manifest' && r.action === ResourceAction.UPDATE) {
+      const changed = r.attributes.filter((a) =>
+        ENDPOINT_PATHS.some((p) => a.path === p || a.path.startsWith(`${p}.`)),
+      );
+      if (changed.length > 0) {
+        const what = changed.map(
+          (a) => `${a.path.replace(/^manifest\.spec\./, '')} ${a.before ?? '(unset)'} -> ${a.after ?? '(unset)'}`,
+        );
+        reasons.push(`the API endpoint of ${r.address} changes (${what.join(', ')})`);
+      }
+    }
+    if (r.type === 'aws_eip' && (r.action === ResourceAction.REPLACE || r.action === ResourceAction.DELETE)) {
+      reasons.push(`Elastic IP ${r.address} is ${r.action === ResourceAction.REPLACE ? 'replaced' : 'released'}`);
+    }
+  }
+  return reasons.map((reason) => ({
+    kind: RiskKind.ENDPOINT_CHANGED,
+    tenant,
+    stack: diff.id,
+    reason: `${reason}: ${consequence}`,
+  }));
 }
 
 /** The kubelet must not be newer than the control plane, nor more than 3 minors older (each pool's version). */

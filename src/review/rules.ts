@@ -85,6 +85,19 @@ const RULES: Readonly<Record<string, readonly TypeRules[]>> = {
   aws_iam_role: [{ replace: ['name', 'name_prefix'] }],
   aws_iam_instance_profile: [{ replace: ['name', 'name_prefix'] }],
   aws_security_group: [{ replace: ['name', 'name_prefix', 'description', 'vpc_id'] }],
+  // A new Elastic IP is a new tenant endpoint (ControlPlaneExposure.AWS_ELASTIC_IP).
+  aws_eip: [
+    {
+      replace: [
+        'domain',
+        'address',
+        'customer_owned_ipv4_pool',
+        'ipam_pool_id',
+        'network_border_group',
+        'public_ipv4_pool',
+      ],
+    },
+  ],
   helm_release: [{ replace: ['name', 'namespace'], sensitive: ['set_sensitive', 'set_wo'] }],
   tls_private_key: [
     {
