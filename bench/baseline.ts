@@ -161,7 +161,7 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
     namespace: ns,
     fieldSelector: `metadata.name=${t.name}`,
   });
-  const ingress = `try(${service.fqn}.objects[0].status.loadBalancer.ingress, [])`;
+  const ingress = `${service.fqn}.objects[0].status.loadBalancer.ingress`;
   const hostnameMessage = (why: string) =>
     `TenantControlPlane ${ns}/${t.name}: ${why}. Kamaji takes the endpoint from the load balancer's IP and ` +
     'refuses a hostname ("hostname not supported for LoadBalancer ingress"), so the control plane would never ' +
@@ -226,15 +226,15 @@ function controlPlaneStack(app: App, t: BenchTenant, platform: TerraformStack): 
             'downgrades; set kubernetesVersion to the next minor first.',
         },
         {
-          condition: `\${!anytrue([for n in ${nodes.fqn}.nodes : startswith(try(n.spec[0].provider_id, ""), "aws://")])}`,
+          condition: `\${!anytrue([for n in ${nodes.fqn}.nodes : try(startswith(n.spec[0].provider_id, "aws://"), false)])}`,
           errorMessage: hostnameMessage(
             'the management cluster runs on AWS (a node has an aws:// providerID), and AWS load balancers report hostnames',
           ),
         },
         {
           condition:
-            `\${length(${service.fqn}.objects) == 0 ? true : length(${ingress}) == 0 ? true : ` +
-            `try(${ingress}[0].ip, "") != ""}`,
+            `\${length(${service.fqn}.objects) == 0 ? true : try(length(${ingress}), 0) == 0 ? true : ` +
+            `try(coalesce(${ingress}[0].ip, ""), "") != ""}`,
           errorMessage: hostnameMessage(`the load balancer of Service ${ns}/${t.name} reports a hostname, not an IP`),
         },
       ],
@@ -291,7 +291,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
   const tenantHelm = new HelmProvider(stack, 'tenant-helm', { alias: 'tenant', kubernetes: connection });
 
   // Plan-time join checks: the control plane rolled out this version, and each object kubeadm join needs exists.
-  const version = 'try(self.objects[0].status.kubernetesResources.version, {})';
+  const version = 'self.objects[0].status.kubernetesResources.version';
   const rollout = new DataKubernetesResources(stack, 'ControlPlaneRollout', {
     provider: management,
     apiVersion: 'kamaji.clastix.io/v1alpha1',
@@ -302,12 +302,12 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
       postcondition: [
         {
           condition:
-            `\${length(self.objects) == 1 ? (try(${version}.status, "") == "Ready" && ` +
-            `try(${version}.version, "") == "${t.kubernetesVersion}") : false}`,
+            `\${length(self.objects) == 1 ? (try(coalesce(${version}.version, ""), "") == "${t.kubernetesVersion}" && ` +
+            `!contains(["NotReady", "Sleeping"], try(coalesce(${version}.status, ""), ""))) : false}`,
           errorMessage:
-            `TenantControlPlane ${ns}/${t.name} has not finished rolling out ${t.kubernetesVersion} ` +
-            '(status.kubernetesResources.version is not Ready at that version). Apply its control-plane stack ' +
-            'first and let it finish: workers never join, or roll to, a version the API server does not run yet.',
+            `TenantControlPlane ${ns}/${t.name} has not finished rolling out ${t.kubernetesVersion}, or has no ` +
+            'ready API server (status.kubernetesResources.version). Apply its control-plane stack first and let it ' +
+            'finish: workers never join, or roll to, a version the API server does not run yet.',
         },
       ],
     },

@@ -42,7 +42,7 @@ describe('constructs inside an existing stack (examples/existing-stack)', () => 
     const manifest = Object.values(infra.resource.kubernetes_manifest as Record<string, any>)[0];
     expect(manifest.depends_on).toContain(`kubernetes_secret_v1.${caId}`);
     const group = Object.values(workers.resource.aws_autoscaling_group as Record<string, any>)[0];
-    expect(group.depends_on.filter((d: string) => d.startsWith('data.kubernetes_resources.'))).toHaveLength(10);
+    expect(group.depends_on.filter((d: string) => d.startsWith('data.kubernetes_resources.'))).toHaveLength(11);
   });
 
   // Terraform defers a data source whose depends_on has pending changes to apply

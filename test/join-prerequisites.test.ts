@@ -44,7 +44,7 @@ describe('nodes stage: join prerequisites (plan-time checks)', () => {
       field_selector: 'metadata.name=demo',
     });
     expect(rollout.lifecycle.postcondition[0].error_message).toMatch(
-      /tenant-demo\/demo has not finished rolling out v1\.35\.3/,
+      /tenant-demo\/demo has not finished rolling out v1\.35\.3, or has no ready API server/,
     );
   });
 
@@ -75,16 +75,20 @@ describe('nodes stage: join prerequisites (plan-time checks)', () => {
   withTerraform('the rollout condition (terraform console): Ready at the nodes version only', () => {
     const [, rollout] = byId('ControlPlaneRollout');
     const condition = withLocal(unwrap(rollout.lifecycle.postcondition[0].condition), /self\.objects/g, 'objs');
-    const tcp = (status?: string, version?: string) => ({
-      status: { kubernetesResources: { version: { ...(status && { status }), ...(version && { version }) } } },
+    // Typed objects: absent fields are null (terraform-provider-kubernetes manifest/payload/to_value.go).
+    const tcp = (status: string | null, version: string | null) => ({
+      status: { kubernetesResources: { version: { status, version } } },
     });
     const cases: [string, unknown[], boolean][] = [
       ['rolled out', [tcp('Ready', 'v1.35.3')], true],
+      // A replica briefly unavailable makes Kamaji report Unknown (computeStatus): still rolled out.
+      ['rolled out, a replica restarting', [tcp('Unknown', 'v1.35.3')], true],
       ['still upgrading', [tcp('Upgrading', 'v1.34.6')], false],
       ['Ready at the old version', [tcp('Ready', 'v1.34.6')], false],
-      ['NotReady at the version', [tcp('NotReady', 'v1.35.3')], false],
-      ['a new control plane', [tcp('Provisioning')], false],
-      ['no status yet', [{}], false],
+      ['no ready API server', [tcp('NotReady', 'v1.35.3')], false],
+      ['scaled to zero', [tcp('Sleeping', 'v1.35.3')], false],
+      ['a new control plane', [tcp('Provisioning', null)], false],
+      ['no status yet', [{ status: null }], false],
       ['missing', [], false],
     ];
     for (const [name, objs, expected] of cases) {

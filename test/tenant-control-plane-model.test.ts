@@ -555,26 +555,36 @@ describe('readiness wait', () => {
 });
 
 describe('plan-time load-balancer checks (terraform console)', () => {
-  const node = (providerId?: string) => ({ spec: [providerId === undefined ? {} : { provider_id: providerId }] });
-  const service = (...ingress: object[]) => ({ status: { loadBalancer: { ingress } } });
+  // Shaped as the provider returns them: typed objects whose absent fields are null, not missing
+  // (terraform-provider-kubernetes manifest/payload/to_value.go; SDKv2 nodes store "" for unset).
+  const node = (providerId: string | null) => ({ spec: [{ provider_id: providerId }] });
+  const entry = (e: { ip?: string; hostname?: string }) => ({
+    ip: e.ip ?? null,
+    hostname: e.hostname ?? null,
+    ipMode: null,
+    ports: null,
+  });
+  const service = (ingress: object[] | null) => ({ status: { loadBalancer: { ingress }, conditions: null } });
 
   withTerraform('a management cluster with an aws:// node is refused; others pass', () => {
     const noAws = (nodes: object[]) => terraformEval(noAwsNodesExpression('local.nodes'), { nodes });
     expect(noAws([node('aws:///eu-west-1a/i-0123'), node('aws:///eu-west-1b/i-0456')])).toBe(false);
     expect(noAws([node('gce://project/zone/vm'), node('aws:///eu-west-1a/i-1')])).toBe(false);
-    expect(noAws([node('azure:///subscriptions/x'), node('kind://docker/kind/node'), node()])).toBe(true);
+    expect(noAws([node('azure:///subscriptions/x'), node('kind://docker/kind/node'), node(''), node(null)])).toBe(true);
     expect(noAws([])).toBe(true);
   });
 
   withTerraform("a Service whose load balancer's first entry is a hostname is refused", () => {
     const ok = (objs: object[]) => terraformEval(serviceIngressIpExpression('local.objs'), { objs });
     expect(ok([])).toBe(true); // not created yet
-    expect(ok([{ status: {} }])).toBe(true); // no load balancer yet
-    expect(ok([service()])).toBe(true);
-    expect(ok([service({ ip: '203.0.113.5' })])).toBe(true);
-    expect(ok([service({ hostname: 'a1b2.elb.eu-west-1.amazonaws.com' })])).toBe(false);
+    expect(ok([{ status: null }])).toBe(true);
+    expect(ok([service(null)])).toBe(true); // load balancer pending
+    expect(ok([service([])])).toBe(true);
+    expect(ok([service([entry({ ip: '203.0.113.5' })])])).toBe(true);
+    expect(ok([service([entry({ ip: '2001:db8::5' })])])).toBe(true);
+    expect(ok([service([entry({ hostname: 'a1b2.elb.eu-west-1.amazonaws.com' })])])).toBe(false);
     // Kamaji takes the first entry (getLoadBalancerAddress).
-    expect(ok([service({ hostname: 'x.elb.amazonaws.com' }, { ip: '203.0.113.5' })])).toBe(false);
+    expect(ok([service([entry({ hostname: 'x.elb.amazonaws.com' }), entry({ ip: '203.0.113.5' })])])).toBe(false);
   });
 });
 

@@ -286,7 +286,7 @@ describe('TenantControlPlane endpoint on AWS and the load-balancer checks', () =
     const conditions = manifest.lifecycle.precondition as { condition: string; error_message: string }[];
     expect(conditions.map((c) => c.condition)).toEqual([
       expect.stringContaining('Tenant_Current_'),
-      `\${!anytrue([for n in data.kubernetes_nodes.${nodes}.nodes : startswith(try(n.spec[0].provider_id, ""), "aws://")])}`,
+      `\${!anytrue([for n in data.kubernetes_nodes.${nodes}.nodes : try(startswith(n.spec[0].provider_id, "aws://"), false)])}`,
       expect.stringContaining(`data.kubernetes_resources.${serviceId}.objects`),
     ]);
     for (const c of conditions.slice(1)) {

@@ -39,6 +39,14 @@ export const JOIN_PREREQUISITES: readonly TenantObject[] = [
     why: 'kubeadm join discovers the API server and checks the CA with it (Kamaji phase BootstrapToken)',
   },
   {
+    id: 'ClusterInfoBinding',
+    apiVersion: RBAC,
+    kind: 'RoleBinding',
+    namespace: 'kube-public',
+    name: 'kubeadm:bootstrap-signer-clusterinfo',
+    why: 'lets kubeadm join read cluster-info before it trusts the API server (Kamaji phase BootstrapToken)',
+  },
+  {
     id: 'KubeadmConfig',
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -120,22 +128,25 @@ export function missingMessage(tenant: string, o: TenantObject): string {
 
 /**
  * A Terraform condition (without `${}`) on a `kubernetes_resources` listing of the TenantControlPlane
- * on the management cluster: it has finished rolling out `version`. Kamaji copies the spec's version
- * into `status.kubernetesResources.version.version` only while the status is Ready
- * (internal/resources/k8s_deployment_resource.go, UpdateTenantControlPlaneStatus).
+ * on the management cluster: it has finished rolling out `version` and has a ready API server. Kamaji
+ * copies the spec's version into `status.kubernetesResources.version.version` only once a rollout is
+ * Ready (internal/resources/k8s_deployment_resource.go, UpdateTenantControlPlaneStatus), so the
+ * version alone proves the rollout; the status is only required not to be NotReady (no ready
+ * replica) or Sleeping (scaled to zero). A replica briefly unavailable makes it Unknown, which is fine.
  */
 export function rolledOutExpression(objects: string, version: KubernetesVersion): string {
-  const status = `try(${objects}[0].status.kubernetesResources.version, {})`;
+  const status = `${objects}[0].status.kubernetesResources.version`;
   return (
     `length(${objects}) == 1 ? ` +
-    `(try(${status}.status, "") == "Ready" && try(${status}.version, "") == "${formatVersion(version)}") : false`
+    `(try(coalesce(${status}.version, ""), "") == "${formatVersion(version)}" && ` +
+    `!contains(["NotReady", "Sleeping"], try(coalesce(${status}.status, ""), ""))) : false`
   );
 }
 
 export function notRolledOutMessage(namespace: string, name: string, version: KubernetesVersion): string {
   return (
-    `TenantControlPlane ${namespace}/${name} has not finished rolling out ${formatVersion(version)} ` +
-    `(status.kubernetesResources.version is not Ready at that version). Apply its control-plane stack ` +
-    `first and let it finish: workers never join, or roll to, a version the API server does not run yet.`
+    `TenantControlPlane ${namespace}/${name} has not finished rolling out ${formatVersion(version)}, or ` +
+    `has no ready API server (status.kubernetesResources.version). Apply its control-plane stack first ` +
+    `and let it finish: workers never join, or roll to, a version the API server does not run yet.`
   );
 }

@@ -341,6 +341,9 @@ const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
  * - Ingress: the kubeconfigs and cluster-info carry `https://<ingress hostname>:<port>`, the port
  *   taken from the hostname when it has one (internal/resources/kubeadm_config.go, mutate); the
  *   konnectivity agents dial `address`, else the Service's ClusterIP (konnectivity/agent.go, mutate).
+ *   The Ingress rule itself gets the host without the port (k8s_ingress_resource.go). In-tenant
+ *   traffic reaches `address` without a host name (Kamaji docs, enterprise-addons/ingress.md), so
+ *   the README states the layer-4 listeners it needs.
  */
 function checkEndpoint(spec: TenantControlPlaneSpec, problems: Problems): void {
   if (spec.address !== undefined) {
@@ -862,17 +865,22 @@ export function dependsOnLoadBalancerIp(spec: TenantControlPlaneSpec): boolean {
  * AWS cloud provider on EKS and self-managed clusters alike). AWS load balancers report hostnames.
  */
 export function noAwsNodesExpression(nodes: string): string {
-  return `!anytrue([for n in ${nodes} : startswith(try(n.spec[0].provider_id, ""), "aws://")])`;
+  return `!anytrue([for n in ${nodes} : try(startswith(n.spec[0].provider_id, "aws://"), false)])`;
 }
 
 /**
  * A Terraform expression (without `${}`) that is true unless the control plane's Service, listed in
  * `services` (a `kubernetes_resources` data source's `objects`), has a load balancer whose first
- * ingress entry has no IP: Kamaji takes the first entry and refuses a hostname.
+ * ingress entry has no IP: Kamaji takes the first entry and refuses a hostname. The data source
+ * returns typed objects whose absent fields are null, not missing (terraform-provider-kubernetes
+ * manifest/payload/to_value.go), so every step is null-safe: `try` catches errors, not nulls.
  */
 export function serviceIngressIpExpression(services: string): string {
-  const ingress = `try(${services}[0].status.loadBalancer.ingress, [])`;
-  return `length(${services}) == 0 ? true : length(${ingress}) == 0 ? true : try(${ingress}[0].ip, "") != ""`;
+  const ingress = `${services}[0].status.loadBalancer.ingress`;
+  return (
+    `length(${services}) == 0 ? true : try(length(${ingress}), 0) == 0 ? true : ` +
+    `try(coalesce(${ingress}[0].ip, ""), "") != ""`
+  );
 }
 
 /** The message of a failed load-balancer check: what is wrong and the fixes. */
