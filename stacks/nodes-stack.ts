@@ -120,9 +120,9 @@ export class TenantNodesStack extends TerraformStack {
     problems.throwIfAny();
 
     configureState(this, id, props.state);
-    new AwsProvider(this, 'aws', { region: props.awsRegion });
-    new RandomProvider(this, 'random', {});
-    new TimeProvider(this, 'time', {});
+    const aws = new AwsProvider(this, 'aws', { region: props.awsRegion });
+    const random = new RandomProvider(this, 'random', {});
+    const time = new TimeProvider(this, 'time', {});
     const management = managementKubernetesProvider(this, props);
 
     // Kamaji's admin kubeconfig for the tenant: server URL, CA and an admin client certificate.
@@ -162,6 +162,9 @@ export class TenantNodesStack extends TerraformStack {
     const tokenProps = {
       ...props.token,
       kubernetesProvider: this.tenantKubernetesProvider,
+      randomProvider: random,
+      timeProvider: time,
+      awsProvider: aws,
       ssmParameterName: needsParameter
         ? (props.tokenParameterName ?? `/kamaji/${props.tenantName}/bootstrap-token`)
         : undefined,
@@ -258,6 +261,7 @@ export class TenantNodesStack extends TerraformStack {
             region: props.awsRegion,
             additionalSecurityGroupIds: shared ? [shared.id] : undefined,
             dependsOn: this.joinPrerequisites.checks,
+            awsProvider: aws,
           }),
         );
       } catch (e) {

@@ -78,10 +78,10 @@ export class ExistingWorkersStack extends TerraformStack {
     super(scope, id);
     this.addDependency(props.controlPlaneStack);
     new LocalBackend(this, { path: `terraform.${id}.tfstate` });
-    new AwsProvider(this, 'aws', { region: props.region });
+    const aws = new AwsProvider(this, 'aws', { region: props.region });
     const management = new KubernetesProvider(this, 'mgmt', { configPath: '~/.kube/config', configContext: 'mgmt' });
-    new RandomProvider(this, 'random');
-    new TimeProvider(this, 'time');
+    const random = new RandomProvider(this, 'random');
+    const time = new TimeProvider(this, 'time');
     const controlPlane = props.controlPlaneStack.controlPlane;
 
     // The tenant cluster, reached with Kamaji's admin kubeconfig (names only cross the stacks).
@@ -102,6 +102,9 @@ export class ExistingWorkersStack extends TerraformStack {
 
     const token = new BootstrapToken(this, 'AcmeToken', {
       kubernetesProvider: tenant,
+      randomProvider: random,
+      timeProvider: time,
+      awsProvider: aws,
       ssmParameterName: '/kamaji/acme/bootstrap-token',
     });
     // Plan-time checks: the control plane runs this version, and what kubeadm join needs exists.
@@ -128,6 +131,7 @@ export class ExistingWorkersStack extends TerraformStack {
       minSize: 1,
       maxSize: 4,
       dependsOn: ready.checks,
+      awsProvider: aws,
     });
   }
 }

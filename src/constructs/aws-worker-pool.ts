@@ -6,6 +6,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecurityGroup, SecurityGroupEgress } from '@cdktf/provider-aws/lib/security-group';
 import { Fn, ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -23,6 +24,7 @@ import {
 import { parseVersion } from '../model/versions';
 import { BootstrapToken } from './bootstrap-token';
 import { problemsFor } from './problems';
+import { AWS_PROVIDER, providerOrDefault } from './providers';
 
 export { TokenDelivery };
 
@@ -188,6 +190,11 @@ export interface AwsWorkerPoolProps extends AwsWorkerPoolOptions {
    * @default - the bootstrap token only
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The aws provider of the pool's account and region.
+   * @default - the stack's default aws provider (synth fails, naming this prop, when there is none)
+   */
+  readonly awsProvider?: AwsProvider;
 }
 
 const NODE_CONFIG_TAG = 'cdktf-kamaji/node-config';
@@ -263,10 +270,12 @@ export class AwsWorkerPool extends Construct {
     this.tokenDelivery = spec.tokenDelivery;
     this.userData = renderCloudConfig(input!);
 
+    const provider = providerOrDefault(this, props.awsProvider, AWS_PROVIDER);
     const baseName = `${props.tenantName}-${spec.name}`;
     const tags = { 'cdktf-kamaji/tenant': props.tenantName, 'cdktf-kamaji/pool': spec.name, ...spec.tags };
 
     this.role = new IamRole(this, 'Role', {
+      provider,
       namePrefix: `${baseName}-`.slice(0, 38),
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
@@ -279,6 +288,7 @@ export class AwsWorkerPool extends Construct {
       // Only this parameter: a node can read its join token and nothing else. The AWS-managed
       // aws/ssm key needs no kms:Decrypt grant (its key policy allows use through SSM).
       new IamRolePolicy(this, 'ReadToken', {
+        provider,
         role: this.role.id,
         name: 'read-bootstrap-token',
         policy: Fn.jsonencode({
@@ -290,17 +300,20 @@ export class AwsWorkerPool extends Construct {
     }
     if (spec.ssmSessionManager) {
       new IamRolePolicyAttachment(this, 'SessionManager', {
+        provider,
         role: this.role.name,
         policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
       });
     }
     const profile = new IamInstanceProfile(this, 'InstanceProfile', {
+      provider,
       namePrefix: `${baseName}-`.slice(0, 38),
       role: this.role.name,
       tags,
     });
 
-    const vpcId = props.vpcId ?? new DataAwsSubnet(this, 'FirstSubnet', { id: Fn.element(spec.subnetIds, 0) }).vpcId;
+    const vpcId =
+      props.vpcId ?? new DataAwsSubnet(this, 'FirstSubnet', { provider, id: Fn.element(spec.subnetIds, 0) }).vpcId;
     const rule = (
       description: string,
       protocol: string,
@@ -325,6 +338,7 @@ export class AwsWorkerPool extends Construct {
     // 10250 for konnectivity agents, pod traffic), to the control plane, and to package mirrors.
     // DNS to the VPC resolver, IMDS and NTP (169.254.169.123) are not filtered by security groups.
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      provider,
       namePrefix: `${baseName}-`,
       description: `cdktf-kamaji workers of tenant ${props.tenantName}, pool ${spec.name}`,
       vpcId,
@@ -343,6 +357,7 @@ export class AwsWorkerPool extends Construct {
     const imageId =
       spec.amiId ??
       new DataAwsAmi(this, 'Ami', {
+        provider,
         mostRecent: true,
         owners: [CANONICAL_OWNER_ID],
         filter: [
@@ -356,6 +371,7 @@ export class AwsWorkerPool extends Construct {
     const userData = new TerraformLocal(this, 'UserData', escapeTemplate(this.userData));
     const mixed = spec.spot || spec.instanceTypes.length > 1;
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      provider,
       namePrefix: `${baseName}-`,
       description: `cdktf-kamaji worker of tenant ${props.tenantName}, pool ${spec.name}`,
       imageId,
@@ -410,6 +426,7 @@ export class AwsWorkerPool extends Construct {
     }
     const templateRef = { id: this.launchTemplate.id, version: version_ };
     this.group = new AutoscalingGroup(this, 'Group', {
+      provider,
       name: `kamaji-${baseName}`,
       minSize: spec.minSize,
       maxSize: spec.maxSize,

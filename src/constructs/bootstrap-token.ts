@@ -1,7 +1,10 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { StringResource } from '@cdktf/provider-random/lib/string-resource';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Rotating } from '@cdktf/provider-time/lib/rotating';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
@@ -18,6 +21,7 @@ import {
   validateBootstrapToken,
 } from '../model/bootstrap-token';
 import { problemsFor } from './problems';
+import { AWS_PROVIDER, KUBERNETES_PROVIDER, providerOrDefault, RANDOM_PROVIDER, TIME_PROVIDER } from './providers';
 
 /** The knobs of a bootstrap token; shared by {@link BootstrapTokenProps} and the nodes stack. */
 export interface BootstrapTokenOptions {
@@ -37,9 +41,24 @@ export interface BootstrapTokenOptions {
 export interface BootstrapTokenProps extends BootstrapTokenOptions {
   /**
    * The kubernetes provider of the tenant cluster (where the token Secret goes).
-   * @default - the stack's default kubernetes provider
+   * @default - the stack's default kubernetes provider (synth fails, naming this prop, when there is none)
    */
   readonly kubernetesProvider?: KubernetesProvider;
+  /**
+   * The random provider of the token's id and secret.
+   * @default - the stack's default random provider (synth fails, naming this prop, when there is none)
+   */
+  readonly randomProvider?: RandomProvider;
+  /**
+   * The time provider of the rotation.
+   * @default - the stack's default time provider (synth fails, naming this prop, when there is none)
+   */
+  readonly timeProvider?: TimeProvider;
+  /**
+   * The aws provider of the SSM parameter (with `ssmParameterName`).
+   * @default - the stack's default aws provider (synth fails, naming this prop, when there is none)
+   */
+  readonly awsProvider?: AwsProvider;
   /**
    * Name of an SSM SecureString parameter to hold the token, for pools with `ssm` token delivery.
    * @default - no parameter
@@ -84,11 +103,23 @@ export class BootstrapToken extends Construct {
     problems.throwIfAny();
     this.spec = spec;
 
-    this.rotation = new Rotating(this, 'Rotation', { rotationHours: spec.rotationHours });
+    const random = providerOrDefault(this, props.randomProvider, RANDOM_PROVIDER);
+    this.rotation = new Rotating(this, 'Rotation', {
+      provider: providerOrDefault(this, props.timeProvider, TIME_PROVIDER),
+      rotationHours: spec.rotationHours,
+    });
     // The rotation's id changes when it rotates; as a keeper it replaces both halves of the token.
     const keepers = { rotation: this.rotation.id };
     const tokenPart = (partId: string, length: number) =>
-      new StringResource(this, partId, { length, lower: true, numeric: true, upper: false, special: false, keepers });
+      new StringResource(this, partId, {
+        provider: random,
+        length,
+        lower: true,
+        numeric: true,
+        upper: false,
+        special: false,
+        keepers,
+      });
     const tokenIdPart = tokenPart('Id', TOKEN_ID_LENGTH);
     const tokenSecretPart = tokenPart('Secret', TOKEN_SECRET_LENGTH);
     this.tokenId = tokenIdPart.result;
@@ -96,7 +127,7 @@ export class BootstrapToken extends Construct {
     this.expiration = Fn.timeadd(this.rotation.rfc3339, ttlDuration(spec));
 
     this.secret = new SecretV1(this, 'Resource', {
-      provider: props.kubernetesProvider,
+      provider: providerOrDefault(this, props.kubernetesProvider, KUBERNETES_PROVIDER),
       metadata: { name: bootstrapTokenSecretName(tokenIdPart.result), namespace: BOOTSTRAP_TOKEN_NAMESPACE },
       type: BOOTSTRAP_TOKEN_SECRET_TYPE,
       data: bootstrapTokenSecretData(tokenIdPart.result, tokenSecretPart.result, this.expiration),
@@ -105,6 +136,7 @@ export class BootstrapToken extends Construct {
     if (props.ssmParameterName !== undefined) {
       this.parameterName = props.ssmParameterName;
       this.parameter = new SsmParameter(this, 'Parameter', {
+        provider: providerOrDefault(this, props.awsProvider, AWS_PROVIDER),
         name: props.ssmParameterName,
         type: 'SecureString',
         value: this.token,

@@ -29,6 +29,7 @@ import {
 } from '../model/tenant-control-plane';
 import { parseVersion } from '../model/versions';
 import { problemsFor } from './problems';
+import { AWS_PROVIDER, providerOrDefault } from './providers';
 import { TenantPki } from './tenant-pki';
 
 /** The knobs of a tenant control plane; shared by {@link TenantControlPlaneProps} and the stack. */
@@ -232,14 +233,14 @@ export interface TenantControlPlaneProps extends TenantControlPlaneOptions {
    */
   readonly pki?: TenantPki;
   /**
-   * tls provider for the default CA.
-   * @default - the stack's default tls provider
+   * tls provider for the default CA (when `pki` is not given).
+   * @default - the stack's default tls provider (synth fails, naming this prop, when there is none)
    */
   readonly tlsProvider?: TlsProvider;
   /**
    * aws provider of the management cluster's account and region, for the Elastic IPs
    * (`ControlPlaneExposure.AWS_ELASTIC_IP`).
-   * @default - the stack's default aws provider
+   * @default - the stack's default aws provider (synth fails, naming this prop, when there is none)
    */
   readonly awsProvider?: AwsProvider;
   /**
@@ -354,10 +355,11 @@ export class TenantControlPlane extends Construct {
     const target = parseVersion(spec.kubernetesVersion);
 
     const preventDestroy = props.preventDestroy ?? true;
+    const aws = spec.publicSubnetIds.length > 0 ? providerOrDefault(this, props.awsProvider, AWS_PROVIDER) : undefined;
     this.elasticIps = spec.publicSubnetIds.map(
       (subnetId, i) =>
         new Eip(this, `ElasticIp${i}`, {
-          provider: props.awsProvider,
+          provider: aws,
           domain: 'vpc',
           tags: {
             Name: `${spec.namespace}/${spec.name}-api-${i}`,

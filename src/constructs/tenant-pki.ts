@@ -11,6 +11,7 @@ import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label 
 import { checkCa, DEFAULT_CA_COMMON_NAME, lfFileExpression } from '../model/pki';
 import { DEFAULT_TENANT_NAMESPACE } from '../model/tenant-control-plane';
 import { problemsFor } from './problems';
+import { providerOrDefault, TLS_PROVIDER } from './providers';
 
 /** Where the tenant CA comes from. */
 export enum CaSource {
@@ -80,7 +81,7 @@ export interface TenantPkiProps extends TenantPkiOptions {
   readonly namespace?: string;
   /**
    * The tls provider for a generated CA.
-   * @default - the stack's default tls provider
+   * @default - the stack's default tls provider (synth fails, naming this prop, when there is none)
    */
   readonly tlsProvider?: TlsProvider;
   /**
@@ -162,14 +163,15 @@ export class TenantPki extends Construct {
         `must be one of ${algorithms.join(', ')}`,
       );
       problems.throwIfAny();
+      const tls = providerOrDefault(this, props.tlsProvider, TLS_PROVIDER);
       const key = new PrivateKey(this, 'Key', {
-        provider: props.tlsProvider,
+        provider: tls,
         ...(algorithm === CaKeyAlgorithm.ECDSA_P256
           ? { algorithm: 'ECDSA', ecdsaCurve: 'P256' }
           : { algorithm: 'RSA', rsaBits: 2048 }),
       });
       const cert = new SelfSignedCert(this, 'Certificate', {
-        provider: props.tlsProvider,
+        provider: tls,
         privateKeyPem: key.privateKeyPem,
         isCaCertificate: true,
         subject: [{ commonName: props.commonName ?? DEFAULT_CA_COMMON_NAME }],
