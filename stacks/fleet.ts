@@ -142,6 +142,7 @@ function tenantControlPlaneProps(
     ...controlPlaneInput(tenant),
     awsRegion:
       tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? tenant.managementAwsRegion : undefined,
+    loadBalancerIpCheck: tenant.controlPlane.loadBalancerIpCheck,
     oldestKubeletVersion: oldestKubelet(tenant),
     dataStore: tenant.dataStore,
     podCidr: tenant.podCidr,

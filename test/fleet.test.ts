@@ -281,3 +281,14 @@ describe('fleet example endpoints', () => {
     expect((stacks['tenant-alpha-control-plane'] as any).resource.aws_eip).toBeUndefined();
   });
 });
+
+describe('fleet example: the load-balancer check', () => {
+  test('loadBalancerIpCheck: false in the file turns the plan-time check off for that tenant', () => {
+    ensureExamplePki();
+    const { stacks } = synthEditedFleet((d) =>
+      d.setIn(['tenants', 0, 'controlPlane'], d.createNode({ loadBalancerIpCheck: false })),
+    );
+    expect((stacks['tenant-alpha-control-plane'] as any).data.kubernetes_nodes).toBeUndefined();
+    expect((stacks['tenant-bravo-control-plane'] as any).data.kubernetes_nodes).toBeDefined();
+  });
+});

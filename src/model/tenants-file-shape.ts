@@ -82,6 +82,9 @@ const tenant = obj(
       ingressHostname: str('Hostname for Ingress exposure'),
       ingressClassName: str('Ingress class for Ingress exposure'),
       konnectivity: bool('Run konnectivity (default true)'),
+      loadBalancerIpCheck: bool(
+        'LoadBalancer without address: refuse at plan an AWS management cluster or a hostname load balancer (default true)',
+      ),
       resources: obj(
         {
           apiServer: obj({ cpu: str(), memory: str() }),

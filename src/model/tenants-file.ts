@@ -80,6 +80,7 @@ export interface TenantEntry {
     readonly ingressHostname?: string;
     readonly ingressClassName?: string;
     readonly konnectivity?: boolean;
+    readonly loadBalancerIpCheck?: boolean;
     readonly resources?: {
       readonly apiServer?: ResourceEntry;
       readonly controllerManager?: ResourceEntry;
