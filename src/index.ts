@@ -1,32 +1,63 @@
-// Public API of cdktf-kamaji: the constructs, the pure models behind them, and the stage stacks.
+// The public API of cdktf-kamaji: what `import { ... } from 'cdktf-kamaji'` offers, and what jsii
+// exposes to Python, Java, Go and C#. Everything else (the models behind the constructs, the CLI, the
+// review renderer) is internal and may change in any release: import it by deep path at your own risk.
+//
+// The list is deliberate and reviewed: api/cdktf-kamaji.api.md is the report of this surface, and
+// `npm test` fails when it changes without the report (update it with `npm run api -- --local`).
 
-// Models (pure TypeScript: rules, rendering, validation)
-export * from './model/errors';
-export * from './model/names';
-export * from './model/versions';
-export * from './model/platform';
-export * from './model/datastore';
-export * from './model/pki';
-export * from './model/tenant-control-plane';
-export * from './model/bootstrap-token';
-export * from './model/kubeadm';
-export * from './model/node-bootstrap';
-export * from './model/worker-pool';
-export * from './model/cni';
-export * from './model/state';
-export * from './model/tenants-file';
-export * from './model/waves';
-export * from './model/join-prerequisites';
+// Errors
+export { type Problem, ValidationError } from './model/errors';
 
-// Constructs
-export * from './constructs/kamaji-platform';
-export * from './constructs/kamaji-datastore';
-export * from './constructs/tenant-pki';
-export * from './constructs/tenant-control-plane';
-export * from './constructs/bootstrap-token';
-export * from './constructs/aws-worker-pool';
-export * from './constructs/tenant-cni';
-export * from './constructs/join-prerequisites';
+// KamajiPlatform
+export { KamajiPlatform, type KamajiPlatformOptions, type KamajiPlatformProps } from './constructs/kamaji-platform';
 
-// Stage stacks and the fleet composition
+// KamajiDataStore
+export {
+  type CertificateReference,
+  type DataStoreBasicAuth,
+  DataStoreDriver,
+  type DataStoreTls,
+  KamajiDataStore,
+  type KamajiDataStoreOptions,
+  type KamajiDataStoreProps,
+  type SecretKeyReference,
+} from './constructs/kamaji-datastore';
+
+// TenantPki
+export {
+  CaKeyAlgorithm,
+  CaSource,
+  TenantPki,
+  type TenantPkiOptions,
+  type TenantPkiProps,
+} from './constructs/tenant-pki';
+
+// TenantControlPlane
+export { type ComponentResources, ControlPlaneExposure } from './model/tenant-control-plane';
+export {
+  TenantControlPlane,
+  type TenantControlPlaneOptions,
+  type TenantControlPlaneProps,
+} from './constructs/tenant-control-plane';
+export { AwsNlb, type AwsNlbOptions } from './constructs/aws-nlb';
+
+// TenantJoinPrerequisites
+export { TenantJoinPrerequisites, type TenantJoinPrerequisitesProps } from './constructs/join-prerequisites';
+
+// BootstrapToken
+export { BootstrapToken, type BootstrapTokenOptions, type BootstrapTokenProps } from './constructs/bootstrap-token';
+
+// AwsWorkerPool
+export { type NodeTaint, TaintEffect } from './model/kubeadm';
+export {
+  AwsWorkerPool,
+  type AwsWorkerPoolOptions,
+  type AwsWorkerPoolProps,
+  TokenDelivery,
+} from './constructs/aws-worker-pool';
+
+// TenantCni
+export { CniPlugin, TenantCni, type TenantCniOptions, type TenantCniProps } from './constructs/tenant-cni';
+
+// Stage stacks, their state settings, and the fleet of a tenants file
 export * from '../stacks';

@@ -1,15 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { renderUserDataForPool } from '../src/cli/render-userdata';
-import { Problems, ValidationError } from '../src/model/errors';
+import { Problems } from '../src/model/errors';
 import { checkCa } from '../src/model/pki';
 import { ResolvedTenant, TenantsFileChecks } from '../src/model/tenants-file';
-import { poolOptions } from './fleet';
+import { checkTenantUserData } from '../src/model/user-data';
 
 /**
  * The checks of a tenants file that need more than its text: CA files on disk (paths are relative to
  * the file) and each pool's rendered user data. Shared by `cdktf-kamaji validate` and the fleet app,
- * so both accept exactly the same files.
+ * so both accept exactly the same files. Loads no provider class (only src/model).
  */
 export function tenantsFileChecks(file: string): TenantsFileChecks {
   const baseDir = path.dirname(file);
@@ -31,20 +30,6 @@ export function tenantsFileChecks(file: string): TenantsFileChecks {
       }
     },
     // Each pool's user data, rendered with worst-case apply-time values, must fit EC2's 16 KiB.
-    tenant: (tenant: ResolvedTenant, problems: Problems) => {
-      tenant.workers.forEach((pool, i) => {
-        try {
-          renderUserDataForPool({
-            tenantName: tenant.name,
-            controlPlaneVersion: tenant.kubernetesVersion,
-            awsRegion: tenant.awsRegion ?? 'us-east-1',
-            pool: poolOptions(pool),
-          });
-        } catch (e) {
-          if (!(e instanceof ValidationError)) throw e;
-          for (const p of e.problems) problems.add(`workers[${i}].${p.field}`, p.value, p.rule);
-        }
-      });
-    },
+    tenant: checkTenantUserData,
   };
 }

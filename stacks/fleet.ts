@@ -108,7 +108,7 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
             tcpName: controlPlane.controlPlane.name,
             tcpNamespace: controlPlane.controlPlane.namespace,
             controlPlaneVersion: controlPlane.controlPlane.kubernetesVersion,
-            oldestKubeletVersion: controlPlane.controlPlane.spec.oldestKubeletVersion,
+            oldestKubeletVersion: controlPlane.controlPlane.oldestKubeletVersion,
             apiPort: controlPlane.controlPlane.port,
             konnectivityPort: controlPlane.controlPlane.konnectivityPort,
             podCidr: controlPlane.controlPlane.podCidr,

@@ -239,7 +239,7 @@ describe('cdktf-kamaji validate', () => {
     fs.writeFileSync(file, `${stringify({ tenants: [] })}---\n${stringify({ tenants: [{ name: 'x' }] })}`);
     const { code, stderr } = await runCli(['validate', file]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/\(file\) \(line \d+, column \d+\): \(missing\): is not valid YAML: .*multiple documents/);
+    expect(stderr).toMatch(/\(file\) \(line \d+, column \d+\): "---": is not valid YAML: .*multiple documents/);
   });
 
   test('a directory or an unreadable path is a usage error, not a stack trace', async () => {

@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { App } from 'cdktf';
 import * as ts from 'typescript';
 import * as api from '../src';
+import { EXAMPLE_FLEET, ensureExamplePki } from './support/fleet';
 
 /**
  * The public API must stay jsii-friendly: props are readonly `XxxProps`/`XxxOptions` interfaces whose
@@ -78,6 +81,7 @@ describe('public API', () => {
       'KamajiDataStore',
       'TenantPki',
       'TenantControlPlane',
+      'TenantJoinPrerequisites',
       'BootstrapToken',
       'AwsWorkerPool',
       'TenantCni',
@@ -85,9 +89,98 @@ describe('public API', () => {
       'DataStoresStack',
       'TenantControlPlaneStack',
       'TenantNodesStack',
+      'KamajiFleet',
+      'AwsNlb',
       'ValidationError',
     ]) {
       expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
     }
+  });
+
+  // The types are in api/cdktf-kamaji.api.md (`npm run api`); these are the runtime values. Anything
+  // else (model functions, constants such as TOKEN_SHAPED, buildFleet) is internal.
+  test('the package entry exports no internals', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'AwsNlb',
+      'AwsWorkerPool',
+      'BootstrapToken',
+      'CaKeyAlgorithm',
+      'CaSource',
+      'CniPlugin',
+      'ControlPlaneExposure',
+      'DataStoreDriver',
+      'DataStoresStack',
+      'KamajiDataStore',
+      'KamajiFleet',
+      'KamajiPlatform',
+      'PlatformStack',
+      'StateBackend',
+      'StateLock',
+      'TaintEffect',
+      'TenantCni',
+      'TenantControlPlane',
+      'TenantControlPlaneStack',
+      'TenantJoinPrerequisites',
+      'TenantNodesStack',
+      'TenantPki',
+      'TokenDelivery',
+      'ValidationError',
+    ]);
+  });
+});
+
+describe('AwsNlb.serviceAnnotations', () => {
+  test('annotates an internet-facing NLB with one Elastic IP per subnet', () => {
+    expect(
+      api.AwsNlb.serviceAnnotations({
+        eipAllocationIds: ['eipalloc-0a1b2c3d', 'eipalloc-0a1b2c3e'],
+        subnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3e'],
+      }),
+    ).toEqual({
+      'service.beta.kubernetes.io/aws-load-balancer-eip-allocations': 'eipalloc-0a1b2c3d,eipalloc-0a1b2c3e',
+      'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+      'service.beta.kubernetes.io/aws-load-balancer-subnets': 'subnet-0a1b2c3d,subnet-0a1b2c3e',
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    });
+  });
+
+  test('refuses mismatched counts and malformed ids, all at once', () => {
+    let error: unknown;
+    try {
+      api.AwsNlb.serviceAnnotations({ eipAllocationIds: ['eip-1'], subnetIds: ['subnet-0a1b2c3d', 'vpc-1'] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(api.ValidationError);
+    expect((error as api.ValidationError).problems.map((p) => p.field)).toEqual([
+      'eipAllocationIds',
+      'eipAllocationIds[0]',
+      'subnetIds[1]',
+    ]);
+  });
+});
+
+describe('KamajiFleet', () => {
+  beforeAll(ensureExamplePki);
+
+  test('builds the stacks of a tenants file under the documented ids', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'kamaji-fleet-')) });
+    const fleet = api.KamajiFleet.fromTenantsFile(app, path.relative(process.cwd(), EXAMPLE_FLEET));
+    expect(fleet.platform.node.id).toBe(api.KamajiFleet.PLATFORM_STACK_ID);
+    expect(fleet.dataStores?.node.id).toBe(api.KamajiFleet.DATASTORES_STACK_ID);
+    expect(Object.keys(fleet.tenants).sort()).toEqual(['alpha', 'bravo', 'charlie']);
+    for (const [tenant, stacks] of Object.entries(fleet.tenants)) {
+      expect(stacks.controlPlane.node.id).toBe(api.KamajiFleet.controlPlaneStackId(tenant));
+      expect(stacks.nodes?.node.id).toBe(api.KamajiFleet.nodesStackId(tenant));
+    }
+    expect(api.KamajiFleet.controlPlaneStackId('acme')).toBe('tenant-acme-control-plane');
+    expect(api.KamajiFleet.nodesStackId('acme')).toBe('tenant-acme-nodes');
+  });
+
+  test('a missing file is a ValidationError, not a stack trace', () => {
+    expect(() => api.KamajiFleet.fromTenantsFile(new App(), 'no/such/tenants.yaml')).toThrow(
+      /no\/such\/tenants\.yaml: \(file\): "no\/such\/tenants\.yaml": must be a readable tenants file \(ENOENT\)/,
+    );
   });
 });

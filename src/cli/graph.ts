@@ -1,7 +1,6 @@
-import { Command, UsageError } from '../cli';
+import { Command, parseArgs, UsageError } from './command';
 import { nodesOf, renderMermaid } from '../review/mermaid';
 import { readSynthOutput } from '../review/synth-output';
-import { parseArgs } from './args';
 
 export const command: Command = {
   summary: 'Mermaid flowchart of the stage graph of one synth output',

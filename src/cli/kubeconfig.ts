@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
-import { Command, UsageError } from '../cli';
+import { Command, numberFlag, parseArgs, UsageError } from './command';
 import { Problems } from '../model/errors';
 import {
   DNS1035_LABEL_RULE,
@@ -12,7 +12,6 @@ import {
   isDns1123Label,
   isDns1123Subdomain,
 } from '../model/names';
-import { parseArgs } from './args';
 
 /** The Secret key Kamaji stores the admin kubeconfig under. */
 export const ADMIN_KUBECONFIG_KEY = 'admin.conf';
@@ -95,7 +94,7 @@ function parseOptions(argv: string[]): Options {
     problems.check(isDns1123Label(namespace), '--namespace', namespace, DNS1123_LABEL_RULE);
   if (str('secret') !== undefined)
     problems.check(isDns1123Subdomain(secret), '--secret', secret, DNS1123_SUBDOMAIN_RULE);
-  const timeoutSeconds = str('timeout') === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(str('timeout'));
+  const timeoutSeconds = numberFlag(flags, 'timeout', 'decimal') ?? DEFAULT_TIMEOUT_SECONDS;
   problems.check(
     Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 3600,
     '--timeout',

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, UsageError } from '../cli';
+import { Command, didYouMean, numberFlag, parseArgs, stringFlag, UsageError } from './command';
 import { Problems } from '../model/errors';
 import { DEFAULT_CA_COMMON_NAME, DEFAULT_CA_DAYS, discoveryHash, generateCa, validateCaOptions } from '../model/pki';
-import { parseArgs } from './args';
 
 const USAGE = `usage: cdktf-kamaji pki init --out DIR [--cn NAME] [--days N]
 
@@ -21,10 +20,10 @@ options:
 function init(argv: string[]): number {
   const { flags, positional } = parseArgs(argv, ['out', 'cn', 'days']);
   if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"\n${USAGE}`);
-  const out = flags.out;
-  if (typeof out !== 'string') throw new UsageError(`--out is required\n${USAGE}`);
-  const days = flags.days === undefined ? undefined : Number(flags.days);
-  const commonName = typeof flags.cn === 'string' ? flags.cn : undefined;
+  const out = stringFlag(flags, 'out');
+  if (out === undefined) throw new UsageError(`--out is required\n${USAGE}`);
+  const days = numberFlag(flags, 'days');
+  const commonName = stringFlag(flags, 'cn');
   const problems = new Problems('pki init');
   validateCaOptions({ days, commonName }, problems);
   const certFile = path.join(out, 'ca.crt');
@@ -57,6 +56,8 @@ export const command: Command = {
   run(argv: string[]): number {
     const [sub, ...rest] = argv;
     if (sub === 'init') return init(rest);
-    throw new UsageError(`${sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"`}\n${USAGE}`);
+    const problem =
+      sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"${didYouMean(sub, ['init'], true)}`;
+    throw new UsageError(`${problem}\n${USAGE}`);
   },
 };

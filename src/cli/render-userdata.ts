@@ -1,141 +1,90 @@
 /**
- * `cdktf-kamaji render-userdata`: the exact cloud-config a node of the quickstart app receives, with
- * the values Terraform fills in at apply time shown as marked placeholders. Pure model code: no
- * provider classes load, so it runs in a fraction of a second.
+ * `cdktf-kamaji render-userdata`: the exact cloud-config a node of one worker pool of a tenants file
+ * receives, with the values Terraform fills in at apply time shown as marked placeholders. Reads only
+ * the file it is given and src/model: no provider classes, nothing from examples/.
  */
-import { Command, UsageError } from '../cli';
-import type { AwsWorkerPoolOptions } from '../constructs/aws-worker-pool';
-import { Problems } from '../model/errors';
-import { renderCloudConfig, byteLength, TokenSource, USER_DATA_LIMIT_BYTES } from '../model/node-bootstrap';
-import {
-  checkUserDataSize,
-  nodeBootstrapInput,
-  TokenDelivery,
-  validateWorkerPool,
-  workerPoolSpec,
-} from '../model/worker-pool';
-import { parseVersion } from '../model/versions';
-import { parseArgs } from './args';
+import { USER_DATA_LIMIT_BYTES } from '../model/node-bootstrap';
+import { PoolEntry, ResolvedTenant } from '../model/tenants-file';
+import { loadTenantsFile } from '../model/tenants-file';
+import { checkTenantUserData, renderUserDataForPool, tenantPoolUserData } from '../model/user-data';
+import { Command, didYouMean, parseArgs, readInputFile, stringFlag, UsageError, writeProblems } from './command';
 
-/** Placeholders for values that exist only at apply time (they never appear in real user data). */
-export const ENDPOINT_PLACEHOLDER = '<APPLY-TIME: tenant API server URL from <tcp>-admin-kubeconfig>';
-export const CA_PLACEHOLDER = '<APPLY-TIME: tenant CA, base64 PEM, from <tcp>-admin-kubeconfig>';
-export const TOKEN_VALUE_PLACEHOLDER = '<APPLY-TIME: bootstrap token>';
+const USAGE = `usage: cdktf-kamaji render-userdata --file FILE [--tenant NAME] [--pool NAME]
 
-/** What the user data of one pool depends on. */
-export interface RenderUserDataOptions {
-  readonly tenantName: string;
-  readonly controlPlaneVersion: string;
-  readonly awsRegion: string;
-  readonly pool: AwsWorkerPoolOptions;
-  /** @default "/kamaji/<tenantName>/bootstrap-token" */
-  readonly tokenParameterName?: string;
+Prints the cloud-config (EC2 user data) that the nodes of one worker pool of a tenants file receive,
+exactly as the fleet app synthesizes it. Values known only at apply time (API server URL, tenant CA,
+an inline bootstrap token) appear as <APPLY-TIME: ...>. The size in bytes goes to stderr.
+
+options:
+  --file FILE    the tenants file (required)
+  --tenant NAME  the tenant; may be left out when the file has one tenant
+  --pool NAME    the worker pool; may be left out when the tenant has one pool
+
+The file must pass \`cdktf-kamaji validate\` except for its CA files, which user data does not use.`;
+
+/** Names for a message: all of them, or the first `max` and how many more. */
+export function listNames(names: readonly string[], max = 20): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
-export interface RenderedUserData {
-  readonly text: string;
-  /** Bytes of `text` (with placeholders). */
-  readonly bytes: number;
-  /** Bytes with worst-case apply-time values: what the synth-time check compares with 16,384. */
-  readonly worstCaseBytes: number;
-}
-
-/** Renders one pool's cloud-config; throws a ValidationError naming every bad option. */
-export function renderUserDataForPool(options: RenderUserDataOptions): RenderedUserData {
-  const problems = new Problems(`render-userdata (tenant ${options.tenantName}, pool ${options.pool.name})`);
-  const inline = options.pool.tokenDelivery === TokenDelivery.INLINE;
-  // Subnets do not shape user data; pools of the quickstart take the default VPC's at apply time.
-  const spec = workerPoolSpec(
-    {
-      ...options.pool,
-      subnetIds: options.pool.subnetIds ?? ['subnet-00000000'],
-    },
-    options.controlPlaneVersion,
+function pick<T>(
+  items: readonly T[],
+  nameOf: (item: T) => string,
+  wanted: string | undefined,
+  what: { readonly noun: string; readonly flag: string; readonly owner: string },
+): T {
+  const names = items.map(nameOf);
+  if (wanted !== undefined) {
+    const found = items.find((item) => nameOf(item) === wanted);
+    if (found) return found;
+    throw new UsageError(
+      `${what.owner} has no ${what.noun} "${wanted}"${didYouMean(wanted, names, true)}; ${what.noun}s: ${listNames(names)}`,
+    );
+  }
+  if (items.length === 1) return items[0];
+  if (items.length === 0) throw new UsageError(`${what.owner} has no ${what.noun}s: nothing to render`);
+  throw new UsageError(
+    `${what.owner} has ${items.length} ${what.noun}s: pass ${what.flag} NAME (${what.noun}s: ${listNames(names)})`,
   );
-  const controlPlane = parseVersion(options.controlPlaneVersion);
-  problems.check(
-    !!controlPlane,
-    'controlPlaneVersion',
-    options.controlPlaneVersion,
-    'must be a Kubernetes version such as "v1.33.4"',
-  );
-  const version = validateWorkerPool(spec, controlPlane, problems);
-  const token: TokenSource = inline
-    ? { delivery: 'inline', token: TOKEN_VALUE_PLACEHOLDER }
-    : {
-        delivery: 'ssm',
-        parameterName: options.tokenParameterName ?? `/kamaji/${options.tenantName}/bootstrap-token`,
-        region: options.awsRegion,
-      };
-  problems.throwIfAny();
-  const input = nodeBootstrapInput(spec, version!, {
-    tenantName: options.tenantName,
-    endpoint: ENDPOINT_PLACEHOLDER,
-    caData: CA_PLACEHOLDER,
-    token,
-  });
-  const worstCaseBytes = checkUserDataSize(input, problems);
-  problems.throwIfAny();
-  const text = renderCloudConfig(input);
-  return { text, bytes: byteLength(text), worstCaseBytes };
 }
 
-/** The tenants the command knows: the quickstart's (`QUICKSTART.tenant` and `QUICKSTART.nodes`). */
-export function quickstartTenants(): RenderUserDataOptions[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when the command runs
-  const { QUICKSTART } = require('../../examples/quickstart/app') as {
-    QUICKSTART: {
-      tenant?: { name: string; kubernetesVersion: string };
-      nodes?: { awsRegion?: string; pools?: AwsWorkerPoolOptions[]; tokenParameterName?: string };
-    };
-  };
-  if (!QUICKSTART.tenant) return [];
-  const pools = QUICKSTART.nodes?.pools ?? [{ name: 'default' }];
-  return pools.map((pool) => ({
-    tenantName: QUICKSTART.tenant!.name,
-    controlPlaneVersion: QUICKSTART.tenant!.kubernetesVersion,
-    awsRegion: QUICKSTART.nodes?.awsRegion ?? 'eu-west-1',
-    tokenParameterName: QUICKSTART.nodes?.tokenParameterName,
-    pool,
-  }));
-}
-
-/** The command, over any list of tenant pools (tests pass their own). */
-export function renderUserDataCommand(load: () => RenderUserDataOptions[]): Command {
-  return {
-    summary: 'print the cloud-config a worker of the quickstart app receives',
-    usage: [
-      'usage: cdktf-kamaji render-userdata [--tenant NAME] [--pool NAME]',
-      '',
-      'Prints the cloud-config of one worker pool (default: the first tenant, its first pool).',
-      'Values known only at apply time (endpoint, CA, inline token) appear as <APPLY-TIME: ...>.',
-      'The size in bytes goes to stderr.',
-    ].join('\n'),
-    run(argv) {
-      const { flags, positional } = parseArgs(argv, ['tenant', 'pool']);
-      if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
-      const all = load();
-      const tenants = [...new Set(all.map((o) => o.tenantName))];
-      const tenant = (flags.tenant as string | undefined) ?? tenants[0];
-      if (!tenants.includes(tenant)) {
-        throw new UsageError(`no tenant "${tenant}" (tenants: ${tenants.join(', ') || 'none'})`);
-      }
-      const pools = all.filter((o) => o.tenantName === tenant);
-      const poolName = (flags.pool as string | undefined) ?? pools[0].pool.name;
-      const chosen = pools.find((o) => o.pool.name === poolName);
-      if (!chosen) {
-        throw new UsageError(
-          `tenant "${tenant}" has no pool "${poolName}" (pools: ${pools.map((o) => o.pool.name).join(', ')})`,
-        );
-      }
-      const out = renderUserDataForPool(chosen);
-      process.stdout.write(out.text);
-      process.stderr.write(
-        `${out.bytes} bytes of user data with placeholders; ${out.worstCaseBytes} with worst-case apply-time values (EC2 limit ${USER_DATA_LIMIT_BYTES})\n`,
-      );
-      return 0;
-    },
-  };
-}
-
-export const command: Command = renderUserDataCommand(quickstartTenants);
+export const command: Command = {
+  summary: 'print the cloud-config a worker of a tenants-file pool receives',
+  usage: USAGE,
+  run(argv) {
+    const { flags, positional } = parseArgs(argv, ['file', 'tenant', 'pool']);
+    const file = stringFlag(flags, 'file');
+    if (positional.length > 0) {
+      const hint =
+        file === undefined && positional.length === 1 ? `; pass the tenants file as --file ${positional[0]}` : '';
+      throw new UsageError(`unexpected argument "${positional[0]}"${hint}`);
+    }
+    if (file === undefined) {
+      throw new UsageError('--file FILE is required: the tenants file whose worker pool to render');
+    }
+    const loaded = loadTenantsFile(readInputFile(file, '--file'), file, { tenant: checkTenantUserData });
+    if (loaded.problems.length > 0 || !loaded.tenants) {
+      writeProblems(file, loaded.problems, '; nothing rendered (cdktf-kamaji validate checks the whole file)');
+      return 1;
+    }
+    const tenant = pick<ResolvedTenant>(loaded.tenants, (t) => t.name, stringFlag(flags, 'tenant'), {
+      noun: 'tenant',
+      flag: '--tenant',
+      owner: file,
+    });
+    const pool = pick<PoolEntry>(tenant.workers, (p) => p.name, stringFlag(flags, 'pool'), {
+      noun: 'worker pool',
+      flag: '--pool',
+      owner: `tenant "${tenant.name}"`,
+    });
+    const out = renderUserDataForPool(tenantPoolUserData(tenant, pool));
+    process.stdout.write(out.text);
+    process.stderr.write(
+      `tenant ${tenant.name}, pool ${pool.name}: ${out.bytes} bytes of user data with placeholders; ` +
+        `${out.worstCaseBytes} with worst-case apply-time values (EC2 limit ${USER_DATA_LIMIT_BYTES})\n`,
+    );
+    return 0;
+  },
+};

@@ -1,8 +1,7 @@
-import { Command, UsageError } from '../cli';
+import { Command, didYouMean, parseArgs, UsageError } from './command';
 import { renderMarkdown } from '../review/markdown';
 import { review } from '../review/review';
 import { readSynthOutput } from '../review/synth-output';
-import { parseArgs } from './args';
 
 const FORMATS = ['markdown', 'json'];
 
@@ -24,7 +23,9 @@ export const command: Command = {
       throw new UsageError('--base DIR and --head DIR are both required');
     const format = typeof flags.format === 'string' ? flags.format : 'markdown';
     if (!FORMATS.includes(format))
-      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
+      throw new UsageError(
+        `--format must be one of ${FORMATS.join(', ')}, got "${format}"${didYouMean(format, FORMATS, true)}`,
+      );
     const result = review(readSynthOutput(base, '--base'), readSynthOutput(head, '--head'));
     process.stdout.write(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderMarkdown(result));
     return 0;

@@ -1,7 +1,6 @@
-import { Command, UsageError } from '../cli';
+import { Command, didYouMean, parseArgs, UsageError } from './command';
 import { deployWaves } from '../model/waves';
 import { readSynthOutput } from '../review/synth-output';
-import { parseArgs } from './args';
 
 export const command: Command = {
   summary: 'print the stacks of a synth output in deploy waves (for a CI matrix)',
@@ -15,7 +14,11 @@ export const command: Command = {
     const { flags, positional } = parseArgs(argv, ['format']);
     if (positional.length !== 1) throw new UsageError('needs exactly one DIR (a cdktf.out folder)');
     const format = flags.format ?? 'text';
-    if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not "${format}"`);
+    if (format !== 'text' && format !== 'json') {
+      throw new UsageError(
+        `--format must be text or json, not "${format}"${didYouMean(String(format), ['text', 'json'], true)}`,
+      );
+    }
     const output = readSynthOutput(positional[0]);
     const waves = deployWaves([...output.stacks.values()], `${positional[0]}/manifest.json`);
     if (format === 'json') {

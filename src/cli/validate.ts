@@ -1,32 +1,27 @@
-import * as fs from 'node:fs';
-import { Command, UsageError } from '../cli';
-import { formatProblem } from '../model/errors';
 import { loadTenantsFile } from '../model/tenants-file';
-import { parseArgs } from './args';
 import { tenantsFileChecks } from '../../stacks/fleet-checks';
+import { Command, parseArgs, readInputFile, UsageError, writeProblems } from './command';
 
 export const command: Command = {
   summary: 'check a tenants file without synthesizing (all problems at once)',
-  usage:
-    'usage: cdktf-kamaji validate FILE\n\nPrints every problem with its YAML path, line and column; exit 1 on problems.',
+  usage: [
+    'usage: cdktf-kamaji validate FILE',
+    '',
+    'Checks FILE as the fleet app would before synthesizing: its structure, every cross-field rule, the',
+    "CA files it names and each pool's user-data size. Prints every problem with its YAML path, line and",
+    'column (a YAML syntax error, or a file that is not a tenants file, is one problem); exit 1 on problems.',
+  ].join('\n'),
   run(argv) {
     const { positional } = parseArgs(argv, []);
-    if (positional.length !== 1) throw new UsageError('needs exactly one FILE');
-    const [file] = positional;
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat) throw new UsageError(`${file}: no such file`);
-    if (stat.isDirectory()) throw new UsageError(`${file}: is a directory, not a tenants file`);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    if (positional.length !== 1) {
+      throw new UsageError(
+        positional.length === 0 ? 'needs a FILE (a tenants file)' : `needs exactly one FILE, got ${positional.length}`,
+      );
     }
-    const loaded = loadTenantsFile(text, file, tenantsFileChecks(file));
+    const [file] = positional;
+    const loaded = loadTenantsFile(readInputFile(file), file, tenantsFileChecks(file));
     if (loaded.problems.length > 0) {
-      const n = loaded.problems.length;
-      process.stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}\n`);
-      for (const p of loaded.problems) process.stderr.write(`  - ${formatProblem(p)}\n`);
+      writeProblems(file, loaded.problems);
       return 1;
     }
     const tenants = loaded.tenants ?? [];

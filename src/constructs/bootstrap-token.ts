@@ -14,7 +14,6 @@ import {
   bootstrapTokenSecretData,
   bootstrapTokenSecretName,
   bootstrapTokenSpec,
-  BootstrapTokenSpec,
   TOKEN_ID_LENGTH,
   TOKEN_SECRET_LENGTH,
   ttlDuration,
@@ -83,7 +82,6 @@ export class BootstrapToken extends Construct {
   readonly parameter?: SsmParameter;
   /** The SSM parameter's name (known at synth), when `ssmParameterName` is set. */
   readonly parameterName?: string;
-  readonly spec: BootstrapTokenSpec;
   readonly rotation: Rotating;
   readonly secret: SecretV1;
 
@@ -101,7 +99,6 @@ export class BootstrapToken extends Construct {
       );
     }
     problems.throwIfAny();
-    this.spec = spec;
 
     const random = providerOrDefault(this, props.randomProvider, RANDOM_PROVIDER);
     this.rotation = new Rotating(this, 'Rotation', {

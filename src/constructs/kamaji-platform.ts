@@ -2,14 +2,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import {
-  certManagerValues,
-  kamajiValues,
-  platformSpec,
-  PlatformSpec,
-  toYaml,
-  validatePlatform,
-} from '../model/platform';
+import { certManagerValues, kamajiValues, platformSpec, toYaml, validatePlatform } from '../model/platform';
 import { problemsFor } from './problems';
 
 /** The knobs of the Kamaji platform; shared by {@link KamajiPlatformProps} and the platform stack. */
@@ -110,8 +103,6 @@ export class KamajiPlatform extends Construct {
   readonly release: Release;
   /** The cert-manager release, when this construct installs it. */
   readonly certManagerRelease?: Release;
-  /** The validated, defaulted platform description. */
-  readonly spec: PlatformSpec;
 
   constructor(scope: Construct, id: string, props: KamajiPlatformProps) {
     super(scope, id);
@@ -119,7 +110,6 @@ export class KamajiPlatform extends Construct {
     const problems = problemsFor(this);
     validatePlatform(spec, problems);
     problems.throwIfAny();
-    this.spec = spec;
     this.namespace = spec.kamaji.namespace;
     this.defaultDataStoreName = spec.kamaji.defaultDataStore;
 

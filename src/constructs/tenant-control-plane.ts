@@ -114,7 +114,7 @@ export interface TenantControlPlaneOptions {
    */
   readonly loadBalancerClass?: string;
   /**
-   * Annotations of the API server Service (see `awsNlbServiceAnnotations`).
+   * Annotations of the API server Service (see `AwsNlb.serviceAnnotations`).
    * @default - none
    */
   readonly serviceAnnotations?: { [key: string]: string };
@@ -277,8 +277,11 @@ export class TenantControlPlane extends Construct {
   readonly serviceCidr: string;
   readonly dnsServiceIp: string;
   readonly pki: TenantPki;
-  /** The defaulted, validated spec. */
-  readonly spec: TenantControlPlaneSpec;
+  /**
+   * The oldest kubelet version that may join (`v1.34.2`): give it to the nodes as their
+   * `oldestKubeletVersion`.
+   */
+  readonly oldestKubeletVersion: string;
   readonly manifest: Manifest;
 
   constructor(scope: Construct, id: string, props: TenantControlPlaneProps) {
@@ -325,7 +328,7 @@ export class TenantControlPlane extends Construct {
     }
     problems.throwIfAny();
 
-    this.spec = spec;
+    this.oldestKubeletVersion = spec.oldestKubeletVersion;
     this.name = spec.name;
     this.namespace = spec.namespace;
     this.kubernetesVersion = spec.kubernetesVersion;

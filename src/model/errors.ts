@@ -36,12 +36,43 @@ export function showValue(value: unknown): string {
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 3)}...` : text;
 }
 
-export function formatProblem(p: Problem): string {
-  const at = p.line !== undefined ? ` (line ${p.line}, column ${p.column ?? 1})` : '';
-  return `${p.where}: ${p.field}${at}: ${showValue(p.value)}: ${p.rule}`;
+/** A value for a one-line message: at most `max` characters, one line. */
+export function shorten(text: string, max = 60): string {
+  const line = text.replace(/\r?\n/g, '\\n');
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
-/** Thrown when an input breaks one or more rules; the message lists all of them. */
+const MAX_FIELD_CHARS = 100;
+const MAX_QUOTED_CHARS = 60;
+const MAX_LINE_CHARS = 600;
+
+/**
+ * One problem on one line, every part kept short: a 14 KB key or a YAML error that quotes half the
+ * file must not become a 14 KB line. Quoted words inside the rule (`unknown key "..."`) are
+ * shortened, the rule's own words kept.
+ */
+export function formatProblem(p: Problem): string {
+  const at = p.line !== undefined ? ` (line ${p.line}, column ${p.column ?? 1})` : '';
+  const rule = p.rule
+    .replace(/\r?\n/g, ' ')
+    .replace(
+      new RegExp(`"([^"]{${MAX_QUOTED_CHARS + 1},})"`, 'g'),
+      (_, q: string) => `"${shorten(q, MAX_QUOTED_CHARS)}"`,
+    );
+  return shorten(
+    `${p.where}: ${shorten(p.field, MAX_FIELD_CHARS)}${at}: ${showValue(p.value)}: ${rule}`,
+    MAX_LINE_CHARS,
+  );
+}
+
+/**
+ * Thrown when an input breaks one or more rules; the message lists all of them.
+ *
+ * TypeScript only (jsii cannot model a subclass of `Error`): in other languages it is the error of
+ * the call, and its message lists every problem.
+ *
+ * @jsii ignore
+ */
 export class ValidationError extends Error {
   readonly problems: readonly Problem[];
 

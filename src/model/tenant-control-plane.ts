@@ -777,7 +777,7 @@ export function renderTenantControlPlane(
 
 // ---- AWS exposure helper ----
 
-/** Options of {@link awsNlbServiceAnnotations}. */
+/** Options of {@link AwsNlb.serviceAnnotations} (and of awsNlbServiceAnnotations). */
 export interface AwsNlbOptions {
   /** Elastic IP allocation ids (`eipalloc-...`), one per subnet. */
   readonly eipAllocationIds: string[];

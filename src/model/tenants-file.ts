@@ -21,6 +21,7 @@ import {
   validateTenantControlPlane,
 } from './tenant-control-plane';
 import { checkShape, DocPath, formatPath, isMapping, Locate } from './shape';
+import { tenantsFileTextProblems } from './tenants-file-input';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 
@@ -147,17 +148,13 @@ export interface TenantsFileChecks {
 }
 
 export function loadTenantsFile(text: string, fileName: string, checks: TenantsFileChecks = {}): LoadedTenantsFile {
+  // A file that is not YAML, or not a tenants file at all, is one problem, not a cascade.
+  const textProblems = tenantsFileTextProblems(text, fileName);
+  if (textProblems.length > 0) return { problems: textProblems };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Syntax errors were reported above (tenantsFileTextProblems).
   const problems = new Problems(fileName);
-  for (const error of doc.errors) {
-    const pos = lineCounter.linePos(error.pos[0]);
-    problems.add('(file)', undefined, `is not valid YAML: ${error.message.split('\n')[0]}`, {
-      line: pos.line,
-      column: pos.col,
-    });
-  }
-  if (!problems.empty) return { problems: problems.all };
 
   const locate: Locate = (path) => {
     for (let n = path.length; n >= 0; n--) {
