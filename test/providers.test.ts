@@ -56,7 +56,7 @@ describe('providers are props; a missing one is named at synth', () => {
   test('without providers or stack defaults: each construct and prop is named, all at once', () => {
     const message = synthError((stack) => workers(stack, false));
     expect(message).toContain(
-      "[consumer/Token] BootstrapToken has no random provider: set its randomProvider prop (new RandomProvider(...) from '@cdktf/provider-random/lib/provider'), or configure a default RandomProvider (without alias) in stack \"consumer\"",
+      '[consumer/Token] BootstrapToken has no random provider: set its randomProvider prop (new RandomProvider(...) from \'@cdktf/provider-random/lib/provider\'), or configure a default RandomProvider (without alias) in stack "consumer"',
     );
     expect(message).toContain('[consumer/Token] BootstrapToken has no time provider: set its timeProvider prop');
     expect(message).toContain('[consumer/Token] BootstrapToken has no aws provider: set its awsProvider prop');
