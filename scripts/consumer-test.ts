@@ -187,7 +187,7 @@ function pack(dir: string): { tarball: string; files: string[] } {
 
 function checkPackedFiles(files: string[]): void {
   const packed = new Set(files);
-  for (const required of ['package.json', 'README.md', 'LICENSE', 'lib/src/index.js', 'lib/src/index.d.ts'])
+  for (const required of ['package.json', 'README.md', 'LICENSE', '.jsii', 'lib/src/index.js', 'lib/src/index.d.ts'])
     check(packed.has(required), `the tarball lacks ${required}`);
   for (const bin of Object.values(PKG.bin ?? {}))
     check(packed.has(bin.replace(/^\.\//, '')), `the tarball lacks the bin ${bin}`);
@@ -347,7 +347,8 @@ async function main(): Promise<void> {
     const blocks = snippets(README);
     for (const block of [app, ...blocks]) checkImports(block);
 
-    await step('build', () => run('npm', ['run', '-s', 'build'], ROOT));
+    // What `npm pack` runs before packing (prepack): the jsii compile, which also builds lib/.
+    await step('build (jsii)', () => run('npm', ['run', '-s', 'jsii'], ROOT));
     checkNoStaleOutput();
     const { tarball, files } = await step('pack', () => pack(work));
     checkPackedFiles(files);

@@ -3,9 +3,14 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
-import { App, TerraformStack } from 'cdktf';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { App, TerraformStack, Testing } from 'cdktf';
 import { AwsWorkerPool } from '../src/constructs/aws-worker-pool';
 import { BootstrapToken } from '../src/constructs/bootstrap-token';
+import { DataStoreDriver, KamajiDataStore } from '../src/constructs/kamaji-datastore';
+import { KamajiPlatform } from '../src/constructs/kamaji-platform';
+import { TenantCni } from '../src/constructs/tenant-cni';
+import { TenantJoinPrerequisites } from '../src/constructs/join-prerequisites';
 import { TenantControlPlane } from '../src/constructs/tenant-control-plane';
 import { TenantPki } from '../src/constructs/tenant-pki';
 import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
@@ -105,5 +110,83 @@ describe('providers are props; a missing one is named at synth', () => {
       });
     });
     expect(fixed).toBe('');
+  });
+});
+
+describe('every resource uses the provider it was given', () => {
+  // cdktf's own presence check ignores aliases, so a resource that forgot `provider:` would pass it
+  // and silently use the stack's default: with aliased providers only, each must name its own.
+  test('all eight constructs, aliased providers only: every resource and data source names one', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'consumer');
+    const management = new KubernetesProvider(stack, 'mgmt', { alias: 'mgmt' });
+    const tenant = new KubernetesProvider(stack, 'tenant', { alias: 'tenant' });
+    const helm = new HelmProvider(stack, 'helm', { alias: 'mgmt' });
+    const tenantHelm = new HelmProvider(stack, 'tenant-helm', { alias: 'tenant' });
+    const aws = new AwsProvider(stack, 'aws', { alias: 'a', region: 'eu-west-1' });
+    const random = new RandomProvider(stack, 'random', { alias: 'r' });
+    const time = new TimeProvider(stack, 'time', { alias: 't' });
+    const tls = new TlsProvider(stack, 'tls', { alias: 'tls' });
+    new KamajiPlatform(stack, 'Platform', { helmProvider: helm });
+    new KamajiDataStore(stack, 'Gold', {
+      kubernetesProvider: management,
+      name: 'gold',
+      driver: DataStoreDriver.POSTGRESQL,
+      endpoints: ['db:5432'],
+      basicAuth: {
+        username: { name: 's', namespace: 'kamaji-system', keyPath: 'u' },
+        password: { name: 's', namespace: 'kamaji-system', keyPath: 'p' },
+      },
+    });
+    const cp = new TenantControlPlane(stack, 'Acme', {
+      kubernetesProvider: management,
+      tlsProvider: tls,
+      awsProvider: aws,
+      name: 'acme',
+      kubernetesVersion: 'v1.35.3',
+      exposure: ControlPlaneExposure.AWS_ELASTIC_IP,
+      publicSubnetIds: ['subnet-0a1b2c3d'],
+    });
+    new TenantPki(stack, 'OtherPki', { kubernetesProvider: management, tlsProvider: tls, tenantName: 'beta' });
+    const token = new BootstrapToken(stack, 'Token', {
+      kubernetesProvider: tenant,
+      randomProvider: random,
+      timeProvider: time,
+      awsProvider: aws,
+      ssmParameterName: '/kamaji/acme/bootstrap-token',
+    });
+    const ready = new TenantJoinPrerequisites(stack, 'Ready', {
+      tenantKubernetesProvider: tenant,
+      managementKubernetesProvider: management,
+      tenantName: 'acme',
+      tcpName: cp.name,
+      tcpNamespace: cp.namespace,
+      controlPlaneVersion: cp.kubernetesVersion,
+    });
+    new AwsWorkerPool(stack, 'Workers', {
+      name: 'general',
+      tenantName: 'acme',
+      controlPlaneVersion: 'v1.35.3',
+      endpoint: 'https://203.0.113.10:6443',
+      caData: 'Q0E=',
+      token,
+      region: 'eu-west-1',
+      subnetIds: ['subnet-0a1b2c3d4e5f60718'],
+      awsProvider: aws,
+      dependsOn: ready.checks,
+    });
+    new TenantCni(stack, 'Cni', { helmProvider: tenantHelm, podCidr: '10.244.0.0/16' });
+    const json = JSON.parse(Testing.synth(stack));
+    const blocks = [...Object.entries(json.resource ?? {}), ...Object.entries(json.data ?? {})] as [
+      string,
+      Record<string, { provider?: string }>,
+    ][];
+    const all = blocks.flatMap(([type, byName]) => Object.entries(byName).map(([name, b]) => [type, name, b.provider]));
+    expect(all.length).toBeGreaterThan(30);
+    expect(all.filter(([, , provider]) => provider === undefined)).toEqual([]);
+    // Each names a provider of its own type.
+    for (const [type, name, provider] of all) {
+      expect([type, name, (provider as string).split('.')[0]]).toEqual([type, name, String(type).split('_')[0]]);
+    }
   });
 });

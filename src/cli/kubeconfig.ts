@@ -563,7 +563,16 @@ async function run(argv: string[]): Promise<number> {
     throw existsError(options.out);
 
   // Loaded here so other commands do not pay for the client (an ES module; Node >= 20.19 require()s it).
-  const k8s: K8s = await import('@kubernetes/client-node');
+  let k8s: K8s;
+  try {
+    k8s = await import('@kubernetes/client-node');
+  } catch (e) {
+    // An optional dependency: `npm install --omit=optional` leaves it out.
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new UsageError(
+      'needs the optional dependency @kubernetes/client-node, which is not installed: npm install @kubernetes/client-node@~1.4.0',
+    );
+  }
   const management = loadManagement(k8s, options.kubeconfig, options.context);
   checkMergeTarget(options, management);
   const text = await readAdminKubeconfig(k8s, { ...options, management });
