@@ -1,19 +1,28 @@
 /**
  * The benchmark's baseline: the fleet written by hand with raw cdktf. Provider classes only (deep
  * imports), none of our constructs, no validation, no rendering: values are literals and template
- * strings. Per tenant it makes the same stacks with the same resource types and counts as our app
- * (bench/synth-child.ts checks it), with attribute values of similar size, so the difference in
- * synth time is what our library adds on top of cdktf.
+ * strings, plus a few pieces of data from the model (admission controllers, join objects, IAM policy
+ * documents, EventBridge patterns, the pinned image name). Per tenant it makes the same stacks with
+ * the same resource types and counts as our app (bench/synth-child.ts checks it), with attribute
+ * values of similar size, so the difference in synth time is what our library adds on top of cdktf.
  */
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { AutoscalingLifecycleHook } from '@cdktf/provider-aws/lib/autoscaling-lifecycle-hook';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
+import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecurityGroup, SecurityGroupEgress } from '@cdktf/provider-aws/lib/security-group';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
@@ -32,10 +41,19 @@ import { Rotating } from '@cdktf/provider-time/lib/rotating';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
-import { App, Fn, LocalBackend, TerraformLocal, TerraformOutput, TerraformStack, Token } from 'cdktf';
+import { App, Fn, LocalBackend, Op, TerraformLocal, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { BENCH_POOL, BENCH_REGION, BENCH_SUBNETS, BenchTenant } from './tenants';
+import { ccmPolicy, CloudIntegrationSpec, ebsCsiPolicy, ResourceOwnership } from '../src/model/cloud-integration';
 import { JOIN_PREREQUISITES } from '../src/model/join-prerequisites';
+import { FAILURE_TAG_KEY } from '../src/model/node-bootstrap';
 import { DEFAULT_ADMISSION_CONTROLLERS } from '../src/model/tenant-control-plane';
+import { nthPolicy, nthQueuePolicy, terminationEventRules } from '../src/model/termination-handler';
+import {
+  DEFAULT_IMAGE_SERIAL,
+  DEFAULT_UBUNTU_RELEASE,
+  ImageArchitecture,
+  ubuntuImageName,
+} from '../src/model/ubuntu-images';
 
 const KUBECONFIG = '~/.kube/config';
 const olderKubeletPatches = [
@@ -46,11 +64,11 @@ const olderKubeletPatches = [
 ];
 
 /**
- * Characters of the worker user data. Ours renders a cloud-config of about 8 KB per pool (most of it
- * the join script); the baseline pads its hand-written one to this length so both sides move the same
- * bytes through cdktf.
+ * Characters of the worker user data. Ours renders a cloud-config of about 11.2 KB per pool (most of
+ * it the join script), 11.8 KB once JSON escapes its quotes; the baseline's has few quotes, so it pads
+ * its hand-written one to this length and both sides write about the same bytes through cdktf.
  */
-export const BASELINE_USER_DATA_CHARS = 7980;
+export const BASELINE_USER_DATA_CHARS = 11530;
 
 export function buildBaseline(app: App, tenants: readonly BenchTenant[]): void {
   const platform = platformStack(app);
@@ -265,12 +283,21 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
   const id = `tenant-${t.name}-nodes`;
   const ns = `tenant-${t.name}`;
   const base = `${t.name}-${BENCH_POOL}`;
-  const tags = { 'cdktf-kamaji/tenant': t.name, 'cdktf-kamaji/pool': BENCH_POOL };
+  // The cloud-controller-manager's cluster tag and the termination handler's per-tenant tag, on
+  // every resource of the pool (the cluster tag not on the pool's own security group).
+  const clusterTag = `kubernetes.io/cluster/${t.name}`;
+  const nthTag = `aws-node-termination-handler/${t.name}`;
+  const tags: Record<string, string> = {
+    'cdktf-kamaji/tenant': t.name,
+    'cdktf-kamaji/pool': BENCH_POOL,
+    [clusterTag]: 'owned',
+    [nthTag]: 'true',
+  };
   const stack = new TerraformStack(app, id);
   stateFile(stack, id);
-  new AwsProvider(stack, 'aws', { region: BENCH_REGION });
-  new RandomProvider(stack, 'random', {});
-  new TimeProvider(stack, 'time', {});
+  const aws = new AwsProvider(stack, 'aws', { region: BENCH_REGION });
+  const random = new RandomProvider(stack, 'random', {});
+  const time = new TimeProvider(stack, 'time', {});
   const management = managementProvider(stack);
 
   const admin = new DataKubernetesSecretV1(stack, 'AdminKubeconfig', {
@@ -338,44 +365,56 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     );
   }
 
-  const rotation = new Rotating(stack, 'TokenRotation', { rotationHours: 168 });
-  const keepers = { rotation: rotation.id };
-  const tokenId = new StringResource(stack, 'TokenId', {
-    length: 6,
-    lower: true,
-    numeric: true,
-    upper: false,
-    special: false,
-    keepers,
+  // Two overlapping token slots: B's base is A's + one period, so they rotate alternately; the SSM
+  // parameter holds the newer one (the slot with the later base).
+  const rotationA = new Rotating(stack, 'TokenRotation', { provider: time, rotationHours: 336 });
+  const rotationB = new Rotating(stack, 'TokenRotationB', {
+    provider: time,
+    rotationHours: 336,
+    rfc3339: Fn.timeadd(rotationA.rfc3339, '168h'),
+    lifecycle: { ignoreChanges: ['rfc3339'] },
   });
-  const tokenSecret = new StringResource(stack, 'TokenSecret', {
-    length: 16,
-    lower: true,
-    numeric: true,
-    upper: false,
-    special: false,
-    keepers,
-  });
-  const tokenSecretResource = new SecretV1(stack, 'Token', {
-    provider: tenantK8s,
-    metadata: { name: `bootstrap-token-${tokenId.result}`, namespace: 'kube-system' },
-    type: 'bootstrap.kubernetes.io/token',
-    data: {
-      description: 'Worker join token managed by cdktf-kamaji; rotated by time_rotating',
-      'token-id': tokenId.result,
-      'token-secret': tokenSecret.result,
-      expiration: Fn.timeadd(rotation.rfc3339, '720h'),
-      'usage-bootstrap-authentication': 'true',
-      'usage-bootstrap-signing': 'true',
-      'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
-    },
-  });
+  const slot = (suffix: string, rotation: Rotating) => {
+    const keepers = { rotation: rotation.id };
+    const part = (id: string, length: number) =>
+      new StringResource(stack, id + suffix, {
+        provider: random,
+        length,
+        lower: true,
+        numeric: true,
+        upper: false,
+        special: false,
+        keepers,
+      });
+    const tokenId = part('TokenId', 6);
+    const tokenSecret = part('TokenSecret', 16);
+    const secret = new SecretV1(stack, 'Token' + suffix, {
+      provider: tenantK8s,
+      metadata: { name: `bootstrap-token-${tokenId.result}`, namespace: 'kube-system' },
+      type: 'bootstrap.kubernetes.io/token',
+      data: {
+        description: 'Worker join token managed by cdktf-kamaji; rotated by time_rotating',
+        'token-id': tokenId.result,
+        'token-secret': tokenSecret.result,
+        expiration: Fn.timeadd(rotation.rfc3339, '720h'),
+        'usage-bootstrap-authentication': 'true',
+        'usage-bootstrap-signing': 'true',
+        'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+      },
+    });
+    return { token: `${tokenId.result}.${tokenSecret.result}`, secret };
+  };
+  const slotA = slot('', rotationA);
+  const slotB = slot('B', rotationB);
   const parameterName = `/kamaji/${t.name}/bootstrap-token`;
   const parameter = new SsmParameter(stack, 'TokenParameter', {
+    provider: aws,
     name: parameterName,
     type: 'SecureString',
-    value: `${tokenId.result}.${tokenSecret.result}`,
-    description: 'kubeadm bootstrap token for worker nodes (cdktf-kamaji); rotated with the token Secret',
+    value: Token.asString(
+      Fn.conditional(Op.neq(Fn.timecmp(rotationA.rfc3339, rotationB.rfc3339), -1), slotA.token, slotB.token),
+    ),
+    description: 'kubeadm bootstrap token for worker nodes (cdktf-kamaji): the newest of two overlapping tokens',
   });
 
   new Release(stack, 'Calico', {
@@ -395,13 +434,15 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
   });
 
   const role = new IamRole(stack, 'Role', {
+    provider: aws,
     namePrefix: `${base}-`,
     assumeRolePolicy:
       '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},' +
       '"Action":"sts:AssumeRole"}]}',
     tags,
   });
-  new IamRolePolicy(stack, 'ReadToken', {
+  const readToken = new IamRolePolicy(stack, 'ReadToken', {
+    provider: aws,
     role: role.id,
     name: 'read-bootstrap-token',
     policy: Fn.jsonencode({
@@ -409,45 +450,80 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
       Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameter.arn }],
     }),
   });
-  const profile = new IamInstanceProfile(stack, 'InstanceProfile', { namePrefix: `${base}-`, role: role.name, tags });
-  const subnet = new DataAwsSubnet(stack, 'FirstSubnet', { id: Fn.element(BENCH_SUBNETS, 0) });
-  const egress = (description: string, protocol: string, port: number, self: boolean): SecurityGroupEgress => ({
+  const profile = new IamInstanceProfile(stack, 'InstanceProfile', {
+    provider: aws,
+    namePrefix: `${base}-`,
+    role: role.name,
+    tags,
+  });
+  const subnet = new DataAwsSubnet(stack, 'FirstSubnet', { provider: aws, id: Fn.element(BENCH_SUBNETS, 0) });
+  const vpc = new DataAwsVpc(stack, 'Vpc', { provider: aws, id: subnet.vpcId });
+  const rule = (
+    description: string,
+    protocol: string,
+    from: number,
+    to: number,
+    cidrBlocks: string[],
+    self = false,
+  ): SecurityGroupEgress => ({
     description,
     protocol,
-    fromPort: port,
-    toPort: port,
-    cidrBlocks: self ? [] : ['0.0.0.0/0'],
+    fromPort: from,
+    toPort: to,
+    cidrBlocks,
     ipv6CidrBlocks: [],
     prefixListIds: [],
     securityGroups: [],
     selfAttribute: self,
   });
+  const ownGroupTags = Object.fromEntries(Object.entries(tags).filter(([key]) => key !== clusterTag));
   const sg = new SecurityGroup(stack, 'SecurityGroup', {
+    provider: aws,
     namePrefix: `${base}-`,
     description: `cdktf-kamaji workers of tenant ${t.name}, pool ${BENCH_POOL}`,
     vpcId: subnet.vpcId,
-    ingress: [egress('pool nodes', '-1', 0, true)],
-    egress: [
-      egress('pool nodes', '-1', 0, true),
-      egress('tenant API server', 'tcp', 6443, false),
-      egress('konnectivity', 'tcp', 8132, false),
-      egress('package mirrors (https)', 'tcp', 443, false),
-      egress('package mirrors (http)', 'tcp', 80, false),
+    ingress: [
+      rule('pool nodes', '-1', 0, 0, [], true),
+      rule(
+        'NodePorts (tenant load balancers)',
+        'tcp',
+        30000,
+        32767,
+        Token.asList(`\${[for a in ${vpc.fqn}.cidr_block_associations : a.cidr_block]}`),
+      ),
     ],
+    egress: [{ ...rule('all egress', '-1', 0, 0, ['0.0.0.0/0']), ipv6CidrBlocks: ['::/0'] }],
+    tags: ownGroupTags,
+    lifecycle: { createBeforeDestroy: true },
+  });
+  // The cluster tag goes on a rule-less group of its own: the cloud-controller-manager adds its rules there.
+  const lbSg = new SecurityGroup(stack, 'LoadBalancerSecurityGroup', {
+    provider: aws,
+    namePrefix: `${base}-lb-`,
+    description: `cdktf-kamaji workers of tenant ${t.name}, pool ${BENCH_POOL}: rules of the cloud-controller-manager`,
+    vpcId: subnet.vpcId,
     tags,
     lifecycle: { createBeforeDestroy: true },
   });
+  // The pinned image, by its exact name (a name from the model, like the admission list).
+  const imageName = ubuntuImageName({
+    release: DEFAULT_UBUNTU_RELEASE,
+    architecture: ImageArchitecture.AMD64,
+    serial: DEFAULT_IMAGE_SERIAL,
+  });
   const ami = new DataAwsAmi(stack, 'Ami', {
-    mostRecent: true,
+    provider: aws,
     owners: ['099720109477'],
+    includeDeprecated: true,
     filter: [
-      { name: 'name', values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*'] },
-      { name: 'virtualization-type', values: ['hvm'] },
+      { name: 'name', values: [imageName] },
       { name: 'architecture', values: ['x86_64'] },
     ],
   });
+  const imageTag = { 'cdktf-kamaji/image': imageName };
   const userData = new TerraformLocal(stack, 'UserData', userDataText(t, server, caData, parameterName));
   const template = new LaunchTemplate(stack, 'LaunchTemplate', {
+    provider: aws,
     namePrefix: `${base}-`,
     description: `cdktf-kamaji worker of tenant ${t.name}, pool ${BENCH_POOL}`,
     imageId: ami.id,
@@ -455,11 +531,12 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     userData: Fn.base64encode(userData.asString),
     updateDefaultVersion: true,
     iamInstanceProfile: { arn: profile.arn },
-    vpcSecurityGroupIds: [sg.id],
+    vpcSecurityGroupIds: [sg.id, lbSg.id],
     metadataOptions: {
       httpEndpoint: 'enabled',
       httpTokens: 'required',
-      httpPutResponseHopLimit: 1,
+      // 2: the EBS CSI controller (no host network) reaches IMDS through the pod network.
+      httpPutResponseHopLimit: 2,
       instanceMetadataTags: 'disabled',
     },
     monitoring: { enabled: false },
@@ -470,12 +547,13 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
       },
     ],
     tagSpecifications: [
-      { resourceType: 'instance', tags: { Name: base, ...tags } },
+      { resourceType: 'instance', tags: { Name: base, ...tags, ...imageTag } },
       { resourceType: 'volume', tags: { Name: base, ...tags } },
     ],
-    tags,
+    tags: { ...tags, ...imageTag },
   });
-  new AutoscalingGroup(stack, 'Group', {
+  const group = new AutoscalingGroup(stack, 'Group', {
+    provider: aws,
     name: `kamaji-${base}`,
     minSize: t.minSize,
     maxSize: t.maxSize,
@@ -484,10 +562,189 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     capacityRebalance: false,
     healthCheckType: 'EC2',
     launchTemplate: { id: template.id, version: Token.asString(template.latestVersion) },
-    instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 90, skipMatching: true } },
+    instanceRefresh: {
+      strategy: 'Rolling',
+      preferences: { instanceWarmup: '300', minHealthyPercentage: 100, maxHealthyPercentage: 200, skipMatching: true },
+    },
     tag: Object.entries({ Name: base, ...tags }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-    dependsOn: [tokenSecretResource, ...joinChecks, parameter],
+    dependsOn: [slotA.secret, ...joinChecks, parameter, readToken],
     lifecycle: { ignoreChanges: ['desired_capacity'] },
+  });
+  // A node that gives up booting tags itself with the failure tag (a key from the model) before it stops.
+  new IamRolePolicy(stack, 'TagBootstrapFailure', {
+    provider: aws,
+    role: role.id,
+    name: 'tag-bootstrap-failure',
+    policy: Fn.jsonencode({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'ec2:CreateTags',
+          Resource: 'arn:aws:ec2:*:*:instance/*',
+          Condition: {
+            StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': group.name },
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [FAILURE_TAG_KEY] },
+          },
+        },
+      ],
+    }),
+  });
+
+  // The tenant's AWS integration: cloud-controller-manager and EBS CSI driver, their policies on the
+  // node role (the documents are the model's, like the join prerequisites).
+  const integration: CloudIntegrationSpec = {
+    clusterName: t.name,
+    cloudControllerManager: true,
+    ebsCsi: true,
+    ccmChartVersion: '0.0.11',
+    ebsCsiChartVersion: '2.64.0',
+    defaultStorageClass: true,
+    storageClassName: 'gp3',
+    region: BENCH_REGION,
+    subnets: [],
+    subnetOwnership: ResourceOwnership.SHARED,
+    partition: 'aws',
+  };
+  const ccmPolicyResource = new IamPolicy(stack, 'CcmPolicy', {
+    provider: aws,
+    namePrefix: `${t.name}-ccm-`,
+    description: `AWS cloud-controller-manager of tenant ${t.name}`,
+    policy: JSON.stringify(ccmPolicy(integration)),
+  });
+  const ccmAttachment = new IamRolePolicyAttachment(stack, 'CcmPolicyAttachment', {
+    provider: aws,
+    role: role.name,
+    policyArn: ccmPolicyResource.arn,
+  });
+  new Release(stack, 'Ccm', {
+    provider: tenantHelm,
+    name: 'aws-cloud-controller-manager',
+    namespace: 'kube-system',
+    repository: 'https://kubernetes.github.io/cloud-provider-aws',
+    chart: 'aws-cloud-controller-manager',
+    version: '0.0.11',
+    values: [
+      `args:\n  - --v=2\n  - --cloud-provider=aws\n  - --cluster-name=${t.name}\n  - --configure-cloud-routes=false\n` +
+        '  - --controllers=*,-route\nhostNetworking: true\nnodeSelector:\n  kubernetes.io/os: linux\n' +
+        '  node-role.kubernetes.io/control-plane: null\ntolerations:\n  - effect: NoSchedule\n    operator: Exists\n' +
+        '  - key: CriticalAddonsOnly\n    operator: Exists\n',
+    ],
+    wait: false,
+    dependsOn: [ccmAttachment],
+  });
+  const ebsPolicyResource = new IamPolicy(stack, 'EbsCsiPolicy', {
+    provider: aws,
+    namePrefix: `${t.name}-ebs-csi-`,
+    description: `EBS CSI driver of tenant ${t.name} (volumes tagged ebs.csi.aws.com/cluster-name=${t.name})`,
+    policy: JSON.stringify(ebsCsiPolicy(integration)),
+  });
+  const ebsAttachment = new IamRolePolicyAttachment(stack, 'EbsCsiPolicyAttachment', {
+    provider: aws,
+    role: role.name,
+    policyArn: ebsPolicyResource.arn,
+  });
+  new Release(stack, 'EbsCsi', {
+    provider: tenantHelm,
+    name: 'aws-ebs-csi-driver',
+    namespace: 'kube-system',
+    repository: 'https://kubernetes-sigs.github.io/aws-ebs-csi-driver',
+    chart: 'aws-ebs-csi-driver',
+    version: '2.64.0',
+    values: [
+      `controller:\n  k8sTagClusterId: ${t.name}\n  region: ${BENCH_REGION}\n  tolerations:\n` +
+        '    - key: CriticalAddonsOnly\n      operator: Exists\n    - effect: NoExecute\n      operator: Exists\n' +
+        '      tolerationSeconds: 300\nnode:\n  enableWindows: false\n  hostNetwork: true\nstorageClasses:\n' +
+        '  - allowVolumeExpansion: true\n    annotations:\n      storageclass.kubernetes.io/is-default-class: "true"\n' +
+        '    name: gp3\n    parameters:\n      csi.storage.k8s.io/fstype: ext4\n      encrypted: "true"\n' +
+        '      type: gp3\n    reclaimPolicy: Delete\n    volumeBindingMode: WaitForFirstConsumer\n',
+    ],
+    wait: false,
+    dependsOn: [ebsAttachment],
+  });
+
+  // Drain before termination: aws-node-termination-handler in queue mode, on the node role (the pods
+  // reach it because the hop limit is 2 for EBS CSI).
+  const nthTags = { 'cdktf-kamaji/tenant': t.name };
+  const queue = new SqsQueue(stack, 'TerminationQueue', {
+    provider: aws,
+    name: `kamaji-${t.name}-nth`,
+    messageRetentionSeconds: 300,
+    sqsManagedSseEnabled: true,
+    tags: nthTags,
+  });
+  const rules: CloudwatchEventRule[] = [];
+  const targets: CloudwatchEventTarget[] = [];
+  const events = terminationEventRules([group.name], {
+    spotInterruptions: true,
+    rebalanceRecommendations: true,
+    scheduledChanges: true,
+  });
+  for (const event of events) {
+    const kind = event.id[0].toUpperCase() + event.id.slice(1);
+    const eventRule = new CloudwatchEventRule(stack, `TerminationRule${kind}`, {
+      provider: aws,
+      namePrefix: `${`nth-${event.id}-${t.name}`.slice(0, 37)}-`,
+      description: `cdktf-kamaji tenant ${t.name}: ${event.description} to its termination handler`,
+      eventPattern: JSON.stringify(event.pattern),
+      tags: nthTags,
+    });
+    rules.push(eventRule);
+    targets.push(
+      new CloudwatchEventTarget(stack, `TerminationTarget${kind}`, {
+        provider: aws,
+        rule: eventRule.name,
+        targetId: 'termination-queue',
+        arn: queue.arn,
+      }),
+    );
+  }
+  const queuePolicy = new SqsQueuePolicy(stack, 'TerminationQueuePolicy', {
+    provider: aws,
+    queueUrl: queue.url,
+    policy: JSON.stringify(
+      nthQueuePolicy(
+        queue.arn,
+        rules.map((r) => r.arn),
+      ),
+    ),
+  });
+  new AutoscalingLifecycleHook(stack, 'DrainHook', {
+    provider: aws,
+    name: 'cdktf-kamaji-drain',
+    autoscalingGroupName: group.name,
+    lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+    heartbeatTimeout: 300,
+    defaultResult: 'CONTINUE',
+  });
+  const nodeRolePolicy = new IamRolePolicy(stack, 'TerminationHandlerPolicy', {
+    provider: aws,
+    role: role.name,
+    name: 'aws-node-termination-handler',
+    policy: JSON.stringify(nthPolicy(queue.arn, [group.arn])),
+  });
+  new Release(stack, 'TerminationHandler', {
+    provider: tenantHelm,
+    name: 'aws-node-termination-handler',
+    namespace: 'kube-system',
+    repository: 'oci://public.ecr.aws/aws-ec2/helm',
+    chart: 'aws-node-termination-handler',
+    version: '0.27.6',
+    values: [
+      `awsRegion: ${BENCH_REGION}\ncheckASGTagBeforeDraining: true\ncheckTagBeforeDraining: true\n` +
+        'deleteSqsMsgIfNodeNotFound: true\nemitKubernetesEvents: true\nenableSqsTerminationDraining: true\n' +
+        'image:\n  repository: public.ecr.aws/aws-ec2/aws-node-termination-handler\n  tag: v1.25.6\n' +
+        `managedAsgTag: ${nthTag}\nmanagedTag: ${nthTag}\nnodeSelector: {}\npodDisruptionBudget:\n` +
+        '  maxUnavailable: 1\nrbac:\n  create: true\n  pspEnabled: false\nreplicas: 2\nresources:\n  limits:\n' +
+        '    memory: 128Mi\n  requests:\n    cpu: 50m\n    memory: 64Mi\ntolerations:\n  - key: CriticalAddonsOnly\n' +
+        '    operator: Exists\ntopologySpreadConstraints:\n  - labelSelector:\n      matchLabels:\n' +
+        '        app.kubernetes.io/component: deployment\n        app.kubernetes.io/name: aws-node-termination-handler\n' +
+        '    maxSkew: 1\n    topologyKey: kubernetes.io/hostname\n    whenUnsatisfiable: ScheduleAnyway\n' +
+        'useProviderId: false\n',
+    ],
+    set: [{ name: 'queueURL', value: queue.url }],
+    wait: false,
+    dependsOn: [queuePolicy, ...targets, nodeRolePolicy],
   });
   return stack;
 }

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Command> = {
   graph: () => require('./cli/graph').command,
   pki: () => require('./cli/pki').command,
   kubeconfig: () => require('./cli/kubeconfig').command,
+  image: () => require('./cli/image').command,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -45,7 +45,12 @@ export { AwsNlb, type AwsNlbOptions } from './constructs/aws-nlb';
 export { TenantJoinPrerequisites, type TenantJoinPrerequisitesProps } from './constructs/join-prerequisites';
 
 // BootstrapToken
-export { BootstrapToken, type BootstrapTokenOptions, type BootstrapTokenProps } from './constructs/bootstrap-token';
+export {
+  BootstrapToken,
+  type BootstrapTokenOptions,
+  type BootstrapTokenProps,
+  type BootstrapTokenSlot,
+} from './constructs/bootstrap-token';
 
 // AwsWorkerPool
 export { type NodeTaint, TaintEffect } from './model/kubeadm';
@@ -53,8 +58,27 @@ export {
   AwsWorkerPool,
   type AwsWorkerPoolOptions,
   type AwsWorkerPoolProps,
+  ImageArchitecture,
+  NodeEgress,
   TokenDelivery,
 } from './constructs/aws-worker-pool';
+
+// TenantCloudIntegration (AWS cloud-controller-manager, EBS CSI)
+export { ResourceOwnership, SubnetElbRole } from './model/cloud-integration';
+export {
+  type CloudIntegrationSubnet,
+  TenantCloudIntegration,
+  type TenantCloudIntegrationOptions,
+  type TenantCloudIntegrationProps,
+} from './constructs/tenant-cloud-integration';
+
+// NodeTerminationHandler (drain before termination)
+export {
+  NodeTerminationHandler,
+  type NodeTerminationHandlerOptions,
+  type NodeTerminationHandlerProps,
+  TerminationHandlerCredentials,
+} from './constructs/node-termination-handler';
 
 // TenantCni
 export { CniPlugin, TenantCni, type TenantCniOptions, type TenantCniProps } from './constructs/tenant-cni';

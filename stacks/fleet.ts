@@ -17,6 +17,7 @@ import {
   TenantsFile,
 } from '../src/model/tenants-file';
 import { TaintEffect } from '../src/model/kubeadm';
+import { poolImageRollingEgress } from '../src/model/user-data';
 import { compareVersions, parseVersion } from '../src/model/versions';
 import { TenantControlPlaneStack, TenantControlPlaneStackProps } from './control-plane-stack';
 import { DataStoresStack } from './datastores-stack';
@@ -114,6 +115,13 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
             podCidr: controlPlane.controlPlane.podCidr,
             awsRegion: tenant.awsRegion!,
             cni: { plugin: tenant.cni === 'none' ? CniPlugin.NONE : CniPlugin.CALICO },
+            cloudIntegration: tenant.cloudIntegration,
+            drainEnabled: tenant.drain.enabled,
+            drain: {
+              heartbeatTimeoutSeconds: tenant.drain.heartbeatTimeoutSeconds,
+              spotInterruptions: tenant.drain.spotInterruptions,
+              rebalanceRecommendations: tenant.drain.rebalanceRecommendations,
+            },
             pools: tenant.workers.map(poolOptions),
           })
         : undefined;
@@ -189,6 +197,7 @@ export function poolOptions(pool: PoolEntry): AwsWorkerPoolOptions {
     ...sizes,
     subnetIds: pool.subnetIds,
     amiId: pool.amiId,
+    ...poolImageRollingEgress(pool),
     rootVolumeSizeGiB: pool.rootVolumeSizeGiB,
     kubernetesVersion: pool.kubernetesVersion,
     labels: pool.labels,

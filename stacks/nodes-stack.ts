@@ -15,6 +15,13 @@ import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstr
 import { TenantJoinPrerequisites } from '../src/constructs/join-prerequisites';
 import { problemsFor } from '../src/constructs/problems';
 import { TenantCni, TenantCniOptions } from '../src/constructs/tenant-cni';
+import { TenantCloudIntegration, TenantCloudIntegrationOptions } from '../src/constructs/tenant-cloud-integration';
+import {
+  NodeTerminationHandler,
+  NodeTerminationHandlerOptions,
+  TerminationHandlerCredentials,
+} from '../src/constructs/node-termination-handler';
+import { clusterTagKey, ResourceOwnership } from '../src/model/cloud-integration';
 import { keepProblems, Problem, ValidationError } from '../src/model/errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from '../src/model/names';
 import { KUBELET_CONFIG_FIELDS_MINOR } from '../src/model/tenant-control-plane';
@@ -45,6 +52,21 @@ export interface TenantNodesStackProps extends ManagementClusterProps {
    * @default - Calico
    */
   readonly cni?: TenantCniOptions;
+  /**
+   * AWS cloud-controller-manager and EBS CSI driver in the tenant (each on by default).
+   * @default - both on
+   */
+  readonly cloudIntegration?: TenantCloudIntegrationOptions;
+  /**
+   * Drain before termination: aws-node-termination-handler in queue mode, lifecycle hooks on the pools.
+   * @default - on, with the construct's defaults
+   */
+  readonly drain?: NodeTerminationHandlerOptions;
+  /**
+   * Turn the drain (termination handler) off.
+   * @default true
+   */
+  readonly drainEnabled?: boolean;
   /** One or more worker pools. Pools without subnets use the default VPC's default subnets. */
   readonly pools: AwsWorkerPoolOptions[];
   /**
@@ -85,6 +107,10 @@ export interface TenantNodesStackProps extends ManagementClusterProps {
 export class TenantNodesStack extends TerraformStack {
   readonly token: BootstrapToken;
   readonly cni: TenantCni;
+  /** The AWS cloud-controller-manager and EBS CSI driver of the tenant. */
+  readonly cloudIntegration?: TenantCloudIntegration;
+  /** Drain before termination (absent with `drainEnabled: false`). */
+  readonly terminationHandler?: NodeTerminationHandler;
   readonly pools: AwsWorkerPool[];
   readonly tenantKubernetesProvider: KubernetesProvider;
   readonly tenantHelmProvider: HelmProvider;
@@ -243,6 +269,17 @@ export class TenantNodesStack extends TerraformStack {
       });
     }
 
+    // What the pools must carry for the tenant's AWS integration: the cluster tag the CCM and the EBS
+    // policy look for, the termination handler's per-tenant tag, and IMDS hop limit 2 for the EBS CSI
+    // controller (no host network in its chart); see TenantCloudIntegration and NodeTerminationHandler.
+    const cloudOn = props.cloudIntegration?.cloudControllerManager ?? true;
+    const ebsOn = props.cloudIntegration?.ebsCsi ?? true;
+    const drainOn = props.drainEnabled ?? true;
+    const integrationTags: { [key: string]: string } = {
+      ...(cloudOn || ebsOn ? { [clusterTagKey(props.tenantName)]: ResourceOwnership.OWNED } : {}),
+      ...(drainOn ? { [NodeTerminationHandler.managedTagFor(props.tenantName)]: 'true' } : {}),
+    };
+
     // A plain loop, not map(): see keepProblems on stack depth.
     const pools: AwsWorkerPool[] = [];
     for (const pool of token ? props.pools : []) {
@@ -251,7 +288,10 @@ export class TenantNodesStack extends TerraformStack {
           new AwsWorkerPool(this, `Pool${pascal(pool.name)}`, {
             apiPort: props.apiPort,
             konnectivityPort: props.konnectivityPort,
+            httpPutResponseHopLimit: ebsOn ? 2 : undefined,
             ...pool,
+            tags: { ...integrationTags, ...pool.tags },
+            cloudProviderExternal: cloudOn,
             ...(pool.subnetIds === undefined ? defaults() : {}),
             tenantName: props.tenantName,
             controlPlaneVersion: props.controlPlaneVersion,
@@ -266,6 +306,39 @@ export class TenantNodesStack extends TerraformStack {
         );
       } catch (e) {
         keepProblems(e, found);
+      }
+    }
+    if (pools.length === props.pools.length) {
+      try {
+        this.cloudIntegration = new TenantCloudIntegration(this, 'CloudIntegration', {
+          ...props.cloudIntegration,
+          helmProvider: this.tenantHelmProvider,
+          awsProvider: aws,
+          clusterName: props.tenantName,
+          nodeRoleNames: Object.fromEntries(pools.map((p) => [p.poolName, p.role.name])),
+          region: props.awsRegion,
+        });
+      } catch (e) {
+        keepProblems(e, found);
+      }
+      if (drainOn) {
+        try {
+          this.terminationHandler = new NodeTerminationHandler(this, 'TerminationHandler', {
+            // With EBS CSI the pools run IMDS hop limit 2, so pods can reach the node role anyway:
+            // the handler then uses it too, and no static access key exists.
+            credentials: ebsOn ? TerminationHandlerCredentials.NODE_ROLE : undefined,
+            ...props.drain,
+            tenantName: props.tenantName,
+            region: props.awsRegion,
+            autoScalingGroups: pools.map((p) => p.group),
+            nodeRoleNames: pools.map((p) => p.role.name),
+            helmProvider: this.tenantHelmProvider,
+            kubernetesProvider: this.tenantKubernetesProvider,
+            awsProvider: aws,
+          });
+        } catch (e) {
+          keepProblems(e, found);
+        }
       }
     }
     if (found.length > 0 || !tokenOk || !token || !cni) throw new ValidationError(found);

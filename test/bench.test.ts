@@ -37,8 +37,9 @@ describe('fleet benchmark', () => {
       aws_launch_template: 2,
       aws_autoscaling_group: 2,
       aws_ssm_parameter: 2,
-      random_string: 4,
-      time_rotating: 2,
+      // Two overlapping bootstrap-token slots per tenant.
+      random_string: 8,
+      time_rotating: 4,
     });
   });
 

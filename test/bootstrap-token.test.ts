@@ -19,58 +19,89 @@ function problemsOf(props: BootstrapTokenProps): ValidationError {
 }
 
 describe('BootstrapToken', () => {
-  test('random id (6) and secret (16) from [a-z0-9], replaced whenever the rotation rotates', () => {
+  const rotations = (json: any) => json.resource.time_rotating as Record<string, any>;
+  const slotA = (json: any) => Object.keys(rotations(json)).find((k) => k.includes('_Rotation_'))!;
+  const slotB = (json: any) => Object.keys(rotations(json)).find((k) => k.includes('_RotationB_'))!;
+
+  test("two slots rotate every 2 x rotationHours; B is based on A + rotationHours and ignores A's rotations", () => {
     const { json } = synthToken();
-    const rotation = Object.entries(json.resource.time_rotating as Record<string, any>);
-    expect(rotation).toHaveLength(1);
-    const [rotationId, rotating] = rotation[0];
-    expect(rotating).toEqual({ rotation_hours: 168 });
-    const strings = Object.values(json.resource.random_string as Record<string, any>);
-    expect(strings.map((s) => s.length).sort((a, b) => a - b)).toEqual([6, 16]);
-    for (const s of strings) {
+    expect(Object.keys(rotations(json))).toHaveLength(2);
+    expect(rotations(json)[slotA(json)]).toEqual({ rotation_hours: 336 });
+    expect(rotations(json)[slotB(json)]).toEqual({
+      rotation_hours: 336,
+      rfc3339: `\${timeadd(time_rotating.${slotA(json)}.rfc3339, "168h")}`,
+      lifecycle: { ignore_changes: ['rfc3339'] },
+    });
+  });
+
+  test('random id (6) and secret (16) from [a-z0-9] per slot, replaced whenever that slot rotates', () => {
+    const { json } = synthToken();
+    const strings = Object.entries(json.resource.random_string as Record<string, any>);
+    expect(strings.map(([, s]) => s.length).sort((a, b) => a - b)).toEqual([6, 6, 16, 16]);
+    for (const [id, s] of strings) {
       expect(s).toMatchObject({ lower: true, numeric: true, upper: false, special: false });
-      expect(s.keepers).toEqual({ rotation: `\${time_rotating.${rotationId}.id}` });
+      const rotation = /_(Id|Secret)B_/.test(id) ? slotB(json) : slotA(json);
+      expect(s.keepers).toEqual({ rotation: `\${time_rotating.${rotation}.id}` });
     }
   });
 
-  test('the kube-system Secret has the bootstrap-token type, all keys, and an expiration of rotation + TTL', () => {
+  test('each slot has a kube-system Secret with the bootstrap-token type, all keys, and expiration = its base + TTL', () => {
     const { json } = synthToken({ rotationHours: 24, ttlHours: 72 });
-    const [secret] = Object.values(json.resource.kubernetes_secret_v1 as Record<string, any>);
+    const secrets = json.resource.kubernetes_secret_v1 as Record<string, any>;
+    expect(Object.keys(secrets)).toHaveLength(2);
     const ids = Object.keys(json.resource.random_string);
-    const idRef = `\${random_string.${ids.find((k) => k.includes('_Id_'))}.result}`;
-    const secretRef = `\${random_string.${ids.find((k) => k.includes('_Secret_'))}.result}`;
-    const rotationId = Object.keys(json.resource.time_rotating)[0];
-    expect(secret.type).toBe('bootstrap.kubernetes.io/token');
-    expect(secret.provider).toBe('kubernetes.tenant');
-    expect(secret.metadata).toEqual({ name: `bootstrap-token-${idRef}`, namespace: 'kube-system' });
-    expect(secret.data).toMatchObject({
-      'token-id': idRef,
-      'token-secret': secretRef,
-      expiration: `\${timeadd(time_rotating.${rotationId}.rfc3339, "72h")}`,
-      'usage-bootstrap-authentication': 'true',
-      'usage-bootstrap-signing': 'true',
-      'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
-    });
-    expect(json.resource.time_rotating[rotationId]).toEqual({ rotation_hours: 24 });
+    for (const [suffix, rotation] of [
+      ['', slotA(json)],
+      ['B', slotB(json)],
+    ]) {
+      // Slot A's Secret has the logical id "Resource", which cdktf leaves out of the name.
+      const secret = Object.entries(secrets).find(([k]) => k.includes('_ResourceB_') === (suffix === 'B'))![1];
+      const idRef = `\${random_string.${ids.find((k) => k.includes(`_Id${suffix}_`))}.result}`;
+      const secretRef = `\${random_string.${ids.find((k) => k.includes(`_Secret${suffix}_`))}.result}`;
+      expect(secret.type).toBe('bootstrap.kubernetes.io/token');
+      expect(secret.provider).toBe('kubernetes.tenant');
+      expect(secret.metadata).toEqual({ name: `bootstrap-token-${idRef}`, namespace: 'kube-system' });
+      expect(secret.data).toMatchObject({
+        'token-id': idRef,
+        'token-secret': secretRef,
+        expiration: `\${timeadd(time_rotating.${rotation}.rfc3339, "72h")}`,
+        'usage-bootstrap-authentication': 'true',
+        'usage-bootstrap-signing': 'true',
+        'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+      });
+    }
+    expect(rotations(json)[slotA(json)]).toEqual({ rotation_hours: 48 });
   });
 
-  test('an SSM SecureString parameter holds the token when named', () => {
+  test('the SSM SecureString parameter holds the newest token (the slot with the later base)', () => {
     const { json, token } = synthToken({ ssmParameterName: '/kamaji/demo/bootstrap-token' });
     const [parameter] = Object.values(json.resource.aws_ssm_parameter as Record<string, any>);
     expect(parameter).toMatchObject({ name: '/kamaji/demo/bootstrap-token', type: 'SecureString' });
-    expect(parameter.value).toMatch(/^\$\{random_string\.\w+\.result\}\.\$\{random_string\.\w+\.result\}$/);
+    const a = slotA(json);
+    const b = slotB(json);
+    expect(parameter.value).toMatch(
+      new RegExp(
+        `^\\$\\{\\(timecmp\\(time_rotating\\.${a}\\.rfc3339, time_rotating\\.${b}\\.rfc3339\\) != -1\\) \\? ` +
+          `"\\$\\{random_string\\.\\w+_Id_\\w+\\.result\\}\\.\\$\\{random_string\\.\\w+_Secret_\\w+\\.result\\}" : ` +
+          `"\\$\\{random_string\\.\\w+_IdB_\\w+\\.result\\}\\.\\$\\{random_string\\.\\w+_SecretB_\\w+\\.result\\}"\\}$`,
+      ),
+    );
     expect(token.parameterName).toBe('/kamaji/demo/bootstrap-token');
     expect(synthToken().json.resource.aws_ssm_parameter).toBeUndefined();
   });
 
-  test('logical ids are Id, Secret, Rotation, Resource and Parameter', () => {
+  test('logical ids: slot A keeps Id, Secret, Rotation, Resource; slot B adds the B suffix', () => {
     const { token } = synthToken({ ssmParameterName: '/p' });
     expect(token.node.children.map((c) => c.node.id).sort()).toEqual([
       'Id',
+      'IdB',
       'Parameter',
       'Resource',
+      'ResourceB',
       'Rotation',
+      'RotationB',
       'Secret',
+      'SecretB',
     ]);
   });
 
@@ -84,11 +115,11 @@ describe('BootstrapToken', () => {
 
   test.each<[string, BootstrapTokenProps, string, unknown, RegExp]>([
     [
-      'a TTL not longer than the rotation',
-      { rotationHours: 48, ttlHours: 48 },
+      'a TTL shorter than two rotations',
+      { rotationHours: 48, ttlHours: 95 },
       'ttlHours',
-      48,
-      /longer than rotationHours \(48\)/,
+      95,
+      /at least 2 x rotationHours \(96\)/,
     ],
     ['a zero rotation', { rotationHours: 0 }, 'rotationHours', 0, /at least 1/],
     ['a fractional TTL', { ttlHours: 1.5 }, 'ttlHours', 1.5, /whole number/],

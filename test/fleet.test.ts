@@ -73,6 +73,8 @@ describe('fleet app', () => {
   test("pools open egress to their control plane's own API and konnectivity ports", () => {
     const { stacks } = synthEditedFleet((d) => {
       d.setIn(['tenants', 0, 'controlPlane'], d.createNode({ port: 7443 }));
+      // Port rules exist in the restricted egress mode only (the default lets everything out).
+      d.setIn(['tenants', 0, 'workers', 0, 'egress'], 'restricted');
     });
     const groups = Object.values(stacks['tenant-alpha-nodes'].resource!.aws_security_group);
     const egress = groups.flatMap((g: any) => g.egress ?? []).filter((r: any) => r.protocol === 'tcp');

@@ -66,6 +66,8 @@ function write(dir: string, name: string, text: string): string {
 function comparableSynth(text: string): string {
   return (
     text
+      // An inline token is the newest of two slots: `${(timecmp(A, B) != -1) ? "${id}.${secret}" : "..."}`.
+      .replace(/\$\{\(timecmp\([^)]*\) != -1\) \? "[^"]*" : "[^"]*"\}/g, '<APPLY-TIME>')
       .replace(/(?<!\$)\$\{[^}]*\}/g, '<APPLY-TIME>')
       // An inline token is `${id}.${secret}`: one placeholder in the rendered text.
       .replace(/<APPLY-TIME>\.<APPLY-TIME>/g, '<APPLY-TIME>')
@@ -94,14 +96,16 @@ function synthesizedUserData(stacks: Record<string, TfJson>): Map<string, string
 }
 
 describe('user data with placeholders (src/model/user-data)', () => {
-  test('renders with marked placeholders for apply-time values, under 8 KB', () => {
+  test('renders with marked placeholders for apply-time values, under 11 KB', () => {
     const ssm = renderUserDataForPool(TENANTS[0]);
     expect(ssm.text).toContain(`server: ${JSON.stringify(ENDPOINT_PLACEHOLDER)}`);
     expect(ssm.text).toContain(`certificate-authority-data: ${JSON.stringify(CA_PLACEHOLDER)}`);
     expect(ssm.text).toContain("SSM_PARAMETER='/kamaji/demo/bootstrap-token'");
     expect(ssm.text).toContain("SSM_REGION='eu-west-1'");
     expect(ssm.bytes).toBe(Buffer.byteLength(ssm.text));
-    expect(ssm.bytes).toBeLessThan(8192);
+    // Issue 13's self-healing boot (systemd unit, apt retries, SigV4 for SSM and EC2 tags) took the
+    // plain text from ~7.9 KB to ~10.8 KB; gzip brings it to ~4.4 KB (see the issue-13 report).
+    expect(ssm.bytes).toBeLessThan(11 * 1024);
     expect(ssm.worstCaseBytes).toBeGreaterThan(ssm.bytes);
     const inline = renderUserDataForPool(TENANTS[1]);
     const files = parse(inline.text).write_files.map((f: any) => [f.path, f.content]);

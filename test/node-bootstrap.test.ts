@@ -7,16 +7,18 @@ import { Problems } from '../src/model/errors';
 import { renderJoinConfiguration, TaintEffect } from '../src/model/kubeadm';
 import {
   BOOTSTRAP_SCRIPT_PATH,
+  BOOTSTRAP_UNIT_PATH,
   byteLength,
   nodeConfigHash,
   NodeBootstrapInput,
   renderBootstrapScript,
+  renderBootstrapUnit,
   renderCloudConfig,
   USER_DATA_LIMIT_BYTES,
   worstCaseUserDataBytes,
 } from '../src/model/node-bootstrap';
 import { checkUserDataSize } from '../src/model/worker-pool';
-import { parseVersion } from '../src/model/versions';
+import { ContainerdSource, KAMAJI_MAX_MINOR, MIN_WORKER_MINOR, parseVersion } from '../src/model/versions';
 import { tempDir } from './support/synth';
 import { testWithTool } from './support/tools';
 
@@ -78,6 +80,27 @@ describe('JoinConfiguration', () => {
     });
   });
 
+  test('cloud-provider external: a kubelet arg in both API versions, only when asked for', () => {
+    const labels = { 'a.example/a': '1' };
+    const render = (version: string, cloudProviderExternal?: boolean) =>
+      parse(renderJoinConfiguration({ version: parseVersion(version)!, labels, taints: [], cloudProviderExternal }))
+        .nodeRegistration.kubeletExtraArgs;
+    expect(render('v1.31.2', true)).toEqual([
+      { name: 'node-ip', value: '__NODE_IP__' },
+      { name: 'cloud-provider', value: 'external' },
+      { name: 'node-labels', value: 'a.example/a=1' },
+    ]);
+    expect(render('v1.30.2', true)).toEqual({
+      'node-ip': '__NODE_IP__',
+      'cloud-provider': 'external',
+      'node-labels': 'a.example/a=1',
+    });
+    for (const off of [undefined, false]) {
+      expect(JSON.stringify(render('v1.31.2', off))).not.toContain('cloud-provider');
+      expect(render('v1.30.2', off)).not.toHaveProperty('cloud-provider');
+    }
+  });
+
   test('pins the CA by file discovery and never skips CA verification', () => {
     const text = renderJoinConfiguration({ version: parseVersion('v1.33.0')!, labels: {}, taints: [] });
     const doc = parse(text);
@@ -101,11 +124,21 @@ describe('JoinConfiguration', () => {
 });
 
 describe('cloud-config', () => {
-  test('writes the discovery kubeconfig with endpoint and CA, the join template, and runs one script', () => {
+  test('writes the discovery kubeconfig with endpoint and CA, the join template, and starts the bootstrap unit', () => {
     const cc = renderCloudConfig(input());
     expect(cc.startsWith('#cloud-config\n')).toBe(true);
     const doc = parse(cc);
-    expect(doc.runcmd).toEqual([[BOOTSTRAP_SCRIPT_PATH]]);
+    // The unit, not runcmd, runs the script: cloud-final does not wait, and systemd restarts it.
+    expect(doc.runcmd).toEqual([
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'enable', '--now', '--no-block', 'kamaji-node-bootstrap.service'],
+    ]);
+    expect(files(cc)[BOOTSTRAP_UNIT_PATH]).toEqual({
+      path: BOOTSTRAP_UNIT_PATH,
+      permissions: '0644',
+      content: renderBootstrapUnit(),
+    });
+    expect(renderBootstrapUnit()).toContain(`ExecStart=${BOOTSTRAP_SCRIPT_PATH}\n`);
     const f = files(cc);
     const discovery = parse(f['/etc/kamaji-node/discovery.conf'].content);
     expect(discovery.clusters[0].cluster).toEqual({
@@ -126,7 +159,7 @@ describe('cloud-config', () => {
       permissions: '0600',
       content: 'abcdef.0123456789abcdef\n',
     });
-    expect(inline[BOOTSTRAP_SCRIPT_PATH].content).not.toMatch(/python3/);
+    expect(inline[BOOTSTRAP_SCRIPT_PATH].content).not.toMatch(/SSM_PARAMETER|KAMAJI_SSM_ENDPOINT/);
     const ssm = renderBootstrapScript(input());
     expect(ssm).toContain("SSM_PARAMETER='/kamaji/demo/bootstrap-token'");
     expect(ssm).toContain("SSM_REGION='eu-west-1'");
@@ -148,15 +181,15 @@ describe('cloud-config', () => {
     expect(script).toContain('https://pkgs.k8s.io/core:/stable:/${K8S_MINOR}/deb/');
     expect(script).toContain('apt-mark hold kubelet kubeadm');
     expect(script).toContain('SystemdCgroup = true');
-    expect(script).toContain('JOIN_ATTEMPTS=5');
+    expect(script).toContain('ATTEMPTS=5\n');
   });
 
   test('installs conntrack before kubeadm runs (kubeadm < 1.32 preflight needs it; kubelet packages no longer pull it)', () => {
     for (const version of ['v1.30.14', 'v1.31.14', 'v1.36.0']) {
       const lines = renderBootstrapScript(input({ version: parseVersion(version)! })).split('\n');
-      const install = lines.findIndex((l) => /^apt-get install .*\bconntrack\b/.test(l));
+      const install = lines.findIndex((l) => /^apt_ install .*\bconntrack\b/.test(l));
       expect(install).toBeGreaterThan(-1);
-      expect(install).toBeLessThan(lines.findIndex((l) => l.startsWith('until kubeadm join')));
+      expect(install).toBeLessThan(lines.findIndex((l) => l.startsWith('kubeadm join')));
     }
   });
 
@@ -169,9 +202,11 @@ describe('cloud-config', () => {
     expect(nodeConfigHash(a)).not.toBe(nodeConfigHash({ ...a, labels: { x: 'y' } }));
   });
 
-  test('size: the plain SSM config is under 8 KB; the check uses worst-case apply-time lengths', () => {
+  test('size: the plain SSM config leaves room under 16 KiB; the check uses worst-case apply-time lengths', () => {
     const plain = input({ endpoint: 'E', caData: 'C' });
-    expect(byteLength(renderCloudConfig(plain))).toBeLessThan(8192);
+    // The self-healing boot (unit, apt retries, SigV4 for SSM and EC2 tags) is about 10.5 KB.
+    expect(byteLength(renderCloudConfig(plain))).toBeLessThan(11 * 1024);
+    expect(worstCaseUserDataBytes(plain)).toBeLessThan(USER_DATA_LIMIT_BYTES - 1024);
     // 267-character endpoint, 4096-character CA: 266 + 4095 bytes more than one character each.
     expect(worstCaseUserDataBytes(plain)).toBe(byteLength(renderCloudConfig(plain)) + 266 + 4095);
     const inline = input({ token: { delivery: 'inline', token: 't' } });
@@ -202,7 +237,7 @@ describe('cloud-config', () => {
 describe('validators', () => {
   const dir = tempDir('kamaji-userdata-');
   const cases: [string, NodeBootstrapInput][] = [];
-  for (let minor = 30; minor <= 36; minor++) {
+  for (let minor = MIN_WORKER_MINOR; minor <= KAMAJI_MAX_MINOR; minor++) {
     for (const delivery of ['ssm', 'inline'] as const) {
       for (const extras of [false, true]) {
         const token =
@@ -213,12 +248,18 @@ describe('validators', () => {
           `1.${minor} ${delivery}${extras ? ' with labels/taints/hooks' : ''}`,
           input({ version: parseVersion(`v1.${minor}.3`)!, token, ...(extras ? EXTRAS : {}) }),
         ]);
+        if (!extras) {
+          cases.push([
+            `1.${minor} ${delivery} with containerd from Ubuntu's archive`,
+            input({ version: parseVersion(`v1.${minor}.3`)!, token, containerd: ContainerdSource.UBUNTU_ARCHIVE }),
+          ]);
+        }
       }
     }
   }
 
   testWithTool('cloud-init')(
-    `all ${cases.length} cloud-configs (1.30..1.36, both deliveries, +/- extras) pass cloud-init schema`,
+    `all ${cases.length} cloud-configs (1.31..1.36, both deliveries, +/- extras, both containerd sources) pass cloud-init schema`,
     async () => {
       const results = await Promise.all(
         cases.map(async ([name, i], n) => {

@@ -51,16 +51,30 @@ describe('TenantNodesStack', () => {
     );
     expect(counts).toEqual({
       aws_autoscaling_group: 1,
+      // Drain before termination (NodeTerminationHandler): hook, queue, rules and targets.
+      aws_autoscaling_lifecycle_hook: 1,
+      aws_cloudwatch_event_rule: 5,
+      aws_cloudwatch_event_target: 5,
       aws_iam_instance_profile: 1,
+      // The cloud-controller-manager's and the EBS CSI driver's policies on the node role, and the
+      // termination handler's (node-role credentials, since EBS CSI makes the hop limit 2).
+      aws_iam_policy: 2,
       aws_iam_role: 1,
-      aws_iam_role_policy: 1,
+      // Read the token, tag a failed boot, the termination handler's (node-role credentials).
+      aws_iam_role_policy: 3,
+      aws_iam_role_policy_attachment: 2,
       aws_launch_template: 1,
-      aws_security_group: 1,
+      // The pool's own group and the rule-less one the cloud-controller-manager manages.
+      aws_security_group: 2,
+      aws_sqs_queue: 1,
+      aws_sqs_queue_policy: 1,
       aws_ssm_parameter: 1,
-      helm_release: 1,
-      kubernetes_secret_v1: 1,
-      random_string: 2,
-      time_rotating: 1,
+      // Calico, the cloud-controller-manager, the EBS CSI driver, the termination handler.
+      helm_release: 4,
+      // Two overlapping bootstrap tokens.
+      kubernetes_secret_v1: 2,
+      random_string: 4,
+      time_rotating: 2,
     });
     expect(onlyResource(json, 'aws_ssm_parameter').name).toBe('/kamaji/demo/bootstrap-token');
     expect(json.terraform.backend).toEqual({ local: { path: '../../../terraform.tenant-demo-nodes.tfstate' } });
@@ -89,8 +103,11 @@ describe('TenantNodesStack', () => {
     };
     expect(tenant).toEqual({ alias: 'tenant', ...connection });
     expect(json.provider.helm).toEqual([{ alias: 'tenant', kubernetes: connection }]);
-    expect(onlyResource(json, 'kubernetes_secret_v1').provider).toBe('kubernetes.tenant');
-    expect(onlyResource(json, 'helm_release').provider).toBe('helm.tenant');
+    for (const type of ['kubernetes_secret_v1', 'helm_release']) {
+      for (const r of Object.values(json.resource[type] as Record<string, any>)) {
+        expect(r.provider).toBe(type === 'helm_release' ? 'helm.tenant' : 'kubernetes.tenant');
+      }
+    }
     expect(json.output).toBeUndefined();
   });
 
@@ -112,10 +129,14 @@ describe('TenantNodesStack', () => {
     ]);
     const asg = onlyResource(json, 'aws_autoscaling_group');
     expect(asg.vpc_zone_identifier).toBe('${data.aws_subnets.DefaultSubnets.ids}');
-    expect(onlyResource(json, 'aws_security_group').vpc_id).toBe('${data.aws_vpc.DefaultVpc.id}');
+    for (const group of Object.values(json.resource.aws_security_group as Record<string, any>)) {
+      expect(group.vpc_id).toBe('${data.aws_vpc.DefaultVpc.id}');
+    }
 
     const own = synthNodes({ pools: [{ name: 'default', subnetIds: ['subnet-0123456789abcdef0'] }] }).json;
-    expect(own.data.aws_vpc).toBeUndefined();
+    // The pool's VPC is read by id only (its CIDR blocks for NodePorts), never the default one.
+    expect(own.data.aws_vpc.DefaultVpc).toBeUndefined();
+    expect(own.data.aws_subnets).toBeUndefined();
     expect(onlyResource(own, 'aws_autoscaling_group').vpc_zone_identifier).toEqual(['subnet-0123456789abcdef0']);
   });
 
@@ -214,8 +235,9 @@ describe('TenantNodesStack', () => {
     const templates = Object.values(json.resource.aws_launch_template) as any[];
     expect(templates).toHaveLength(2);
     for (const template of templates) {
-      expect(template.vpc_security_group_ids).toHaveLength(2);
-      expect(template.vpc_security_group_ids[1]).toBe('${aws_security_group.SharedSecurityGroup.id}');
+      // The pool's group, the load-balancer group the cloud-controller-manager manages, the shared one.
+      expect(template.vpc_security_group_ids).toHaveLength(3);
+      expect(template.vpc_security_group_ids[2]).toBe('${aws_security_group.SharedSecurityGroup.id}');
     }
 
     const own = synthNodes({
@@ -231,6 +253,37 @@ describe('TenantNodesStack', () => {
 
     const single = synthNodes().json;
     expect(single.resource.aws_security_group.SharedSecurityGroup).toBeUndefined();
-    expect(onlyResource(single, 'aws_launch_template').vpc_security_group_ids).toHaveLength(1);
+    expect(onlyResource(single, 'aws_launch_template').vpc_security_group_ids).toHaveLength(2);
+  });
+});
+
+describe('TenantNodesStack: AWS integration wiring', () => {
+  const userDataOf = (json: any) =>
+    Object.entries(json.locals as Record<string, string>).find(([k]) => k.includes('UserData'))![1];
+
+  test('with the cloud-controller-manager (default) kubelets run --cloud-provider=external; off, they do not', () => {
+    const on = synthNodes().json;
+    expect(userDataOf(on)).toMatch(/name: "cloud-provider"\s+value: "external"/);
+    expect(Object.keys(on.resource.helm_release).some((k) => k.startsWith('CloudIntegration_Ccm_'))).toBe(true);
+    const off = synthNodes({ cloudIntegration: { cloudControllerManager: false, ebsCsi: false } }).json;
+    expect(userDataOf(off)).not.toContain('cloud-provider');
+    expect(Object.keys(off.resource.helm_release).some((k) => k.startsWith('CloudIntegration'))).toBe(false);
+    // Without EBS CSI the pools keep IMDS hop limit 1 and the termination handler gets its own key.
+    const lt = Object.values(off.resource.aws_launch_template)[0] as any;
+    expect(lt.metadata_options.http_put_response_hop_limit).toBe(1);
+    expect(off.resource.aws_iam_user).toBeDefined();
+  });
+
+  test('instances carry the cluster tag and the termination handler tag; drain can be turned off', () => {
+    const json = synthNodes().json;
+    const group = Object.values(json.resource.aws_autoscaling_group)[0] as any;
+    const tags = Object.fromEntries(group.tag.map((t: any) => [t.key, t]));
+    expect(tags['kubernetes.io/cluster/demo']).toMatchObject({ value: 'owned', propagate_at_launch: true });
+    expect(tags['aws-node-termination-handler/demo']).toMatchObject({ value: 'true', propagate_at_launch: true });
+    const lt = Object.values(json.resource.aws_launch_template)[0] as any;
+    expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
+    const noDrain = synthNodes({ drainEnabled: false }).json;
+    expect(noDrain.resource.aws_sqs_queue).toBeUndefined();
+    expect(noDrain.resource.aws_autoscaling_lifecycle_hook).toBeUndefined();
   });
 });

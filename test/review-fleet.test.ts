@@ -87,6 +87,17 @@ describe('review of fleet changes', () => {
       ['token-delivery-changed:charlie'],
     ],
     [
+      'bump the image serial of one pool',
+      (d) => d.setIn(['tenants', 2, 'workers', 1, 'imageSerial'], '20250821'),
+      ['worker-image-changed:charlie'],
+    ],
+    [
+      'pin a pool to an AMI id',
+      (d) => d.setIn(['tenants', 0, 'workers', 0, 'amiId'], 'ami-0123456789abcdef0'),
+      ['worker-image-changed:alpha'],
+    ],
+    ['open egress of a pool (no flag)', (d) => d.setIn(['tenants', 0, 'workers', 0, 'egress'], 'restricted'), []],
+    [
       'move a tenant to another DataStore',
       (d) => d.setIn(['tenants', 0, 'dataStore'], 'postgres-gold'),
       ['datastore-changed:alpha'],

@@ -1,8 +1,10 @@
 /**
  * Simulated boot: the real rendered bootstrap script runs under bash with stub system commands on
- * PATH (test/fixtures/boot/bin), a temporary root for every file it writes (KAMAJI_NODE_ROOT), and a
- * local HTTP server standing in for IMDSv2 and SSM. The server checks the IMDSv2 session token and
- * recomputes the SigV4 signature of GetParameter, so a wrong signer fails the boot.
+ * PATH (test/fixtures/boot/bin: apt-get, kubeadm, shutdown, ...), a temporary root for every file it
+ * writes (KAMAJI_NODE_ROOT), and a local HTTP server standing in for IMDSv2, SSM and EC2. The server
+ * checks the IMDSv2 session token and recomputes the SigV4 signature of GetParameter and
+ * CreateTags, so a wrong signer fails the boot; it can fail chosen requests a number of times, and
+ * hand out a different token per GetParameter (a rotation between attempts).
  */
 import { execFile, execSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
@@ -12,12 +14,19 @@ import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { TaintEffect } from '../src/model/kubeadm';
-import { NodeBootstrapInput, renderCloudConfig } from '../src/model/node-bootstrap';
-import { parseVersion } from '../src/model/versions';
+import {
+  BOOTSTRAP_SCRIPT_PATH,
+  BOOTSTRAP_UNIT_PATH,
+  NodeBootstrapInput,
+  renderCloudConfig,
+} from '../src/model/node-bootstrap';
+import { ContainerdSource, parseVersion } from '../src/model/versions';
 import { tempDir } from './support/synth';
 import { hasTool, testWithTool } from './support/tools';
 
 const TOKEN = 'k8sabc.0123456789abcdef';
+const NEXT_TOKEN = 'k8sdef.fedcba9876543210';
+const INSTANCE_ID = 'i-0123456789abcdef0';
 const IMDS_SESSION = 'imds-session-AQAEAFx';
 const CREDS = {
   Code: 'Success',
@@ -41,13 +50,12 @@ interface Seen {
   verdict?: string;
 }
 
-/** Recomputes the SigV4 signature of a request the way AWS does (service ssm). */
-function sigv4Verdict(req: Seen): string {
+/** Recomputes the SigV4 signature of a request the way AWS does (service ssm or ec2). */
+function sigv4Verdict(req: Seen, service = 'ssm'): string {
   const auth = String(req.headers.authorization ?? '');
-  const m =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/ssm\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      auth,
-    );
+  const m = new RegExp(
+    `^AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/${service}/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$`,
+  ).exec(auth);
   if (!m) return `malformed Authorization: ${auth}`;
   const [, keyId, day, region, signedHeaders, signature] = m;
   if (keyId !== CREDS.AccessKeyId) return `wrong key id ${keyId}`;
@@ -65,17 +73,30 @@ function sigv4Verdict(req: Seen): string {
     signedHeaders,
     createHash('sha256').update(req.body).digest('hex'),
   ].join('\n');
-  const scope = `${day}/${region}/ssm/aws4_request`;
+  const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   let key: Buffer = Buffer.from(`AWS4${CREDS.SecretAccessKey}`);
-  for (const part of [day, region, 'ssm', 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  for (const part of [day, region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
   const expected = createHmac('sha256', key).update(toSign).digest('hex');
   return expected === signature ? 'ok' : 'signature mismatch';
 }
 
-/** IMDSv2 and SSM in one server; records every request. */
-function startServer(): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+/** How many times the server fails a request before answering it (404 for IMDS, 500 for SSM). */
+interface Failures {
+  hostname?: number;
+  ssm?: number;
+  /** CreateTags denied (the role lacks ec2:CreateTags). */
+  denyTags?: boolean;
+}
+
+/** IMDSv2, SSM and EC2 in one server; records every request. Each GetParameter returns the next of `tokens`. */
+function startServer(
+  failures: Failures = {},
+  tokens: string[] = [TOKEN],
+): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const seen: Seen[] = [];
+  const left = { ...failures };
+  let served = 0;
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -91,23 +112,41 @@ function startServer(): Promise<{ url: string; seen: Seen[]; close: () => Promis
       }
       if (req.method === 'GET' && req.url!.startsWith('/latest/meta-data/')) {
         if (req.headers['x-aws-ec2-metadata-token'] !== IMDS_SESSION) return send(401, 'IMDSv2 token required');
+        const item = req.url!.slice('/latest/meta-data/'.length);
+        if (item === 'local-hostname' && (left.hostname ?? 0) > 0) {
+          left.hostname!--;
+          return send(404, 'not found');
+        }
         const answers: Record<string, string> = {
           'local-hostname': NODE_NAME,
           'local-ipv4': NODE_IP,
+          'instance-id': INSTANCE_ID,
+          'placement/region': REGION,
           'iam/security-credentials/': `${ROLE}\n`,
           [`iam/security-credentials/${ROLE}`]: JSON.stringify(CREDS),
         };
-        const answer = answers[req.url!.slice('/latest/meta-data/'.length)];
+        const answer = answers[item];
         return answer === undefined ? send(404, 'not found') : send(200, answer);
       }
-      if (req.method === 'POST' && req.url === '/') {
+      if (req.method === 'POST' && req.url === '/' && req.headers['x-amz-target']) {
         r.verdict = sigv4Verdict(r);
         if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter') return send(400, 'wrong target');
         if (r.verdict !== 'ok') return send(403, r.verdict);
+        if ((left.ssm ?? 0) > 0) {
+          left.ssm!--;
+          return send(500, 'InternalServerError');
+        }
         const { Name, WithDecryption } = JSON.parse(body);
         if (Name !== PARAMETER || WithDecryption !== true) return send(400, 'wrong parameter');
+        const Value = tokens[Math.min(served++, tokens.length - 1)];
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        return res.end(JSON.stringify({ Parameter: { Name, Type: 'SecureString', Value: TOKEN, Version: 3 } }));
+        return res.end(JSON.stringify({ Parameter: { Name, Type: 'SecureString', Value, Version: served } }));
+      }
+      if (req.method === 'POST' && req.url === '/') {
+        r.verdict = sigv4Verdict(r, 'ec2');
+        if (r.verdict !== 'ok') return send(403, r.verdict);
+        if (left.denyTags) return send(403, 'UnauthorizedOperation');
+        return send(200, '<CreateTagsResponse><return>true</return></CreateTagsResponse>');
       }
       send(404, 'unexpected');
     });
@@ -130,41 +169,61 @@ interface Boot {
   calls: string[];
   joinConfigs: any[];
   root: string;
+  console: string;
 }
 
-/** Writes the cloud-config's files under a fresh root, as cloud-init would, and runs the script. */
-function prepare(input: NodeBootstrapInput) {
+interface Env {
+  root: string;
+  stubDir: string;
+  bin: string;
+  script: string;
+  unit: string;
+}
+
+/** Writes the cloud-config's files under a fresh root, as cloud-init would. */
+function prepare(input: NodeBootstrapInput): Env {
   const root = tempDir('kamaji-boot-root-');
   const stubDir = tempDir('kamaji-boot-stubs-');
   const bin = path.join(stubDir, 'bin');
   fs.mkdirSync(bin);
   const fixtures = path.join(__dirname, 'fixtures', 'boot', 'bin');
-  for (const name of ['apt-get', 'apt-mark', 'systemctl', 'modprobe', 'sysctl', 'swapoff']) {
+  for (const name of ['apt-mark', 'systemctl', 'modprobe', 'sysctl', 'swapoff', 'shutdown']) {
     fs.copyFileSync(path.join(fixtures, 'record'), path.join(bin, name));
   }
-  for (const name of ['apt-cache', 'containerd', 'gpg', 'curl', 'kubeadm']) {
+  for (const name of ['apt-get', 'apt-cache', 'containerd', 'gpg', 'curl', 'kubeadm']) {
     fs.copyFileSync(path.join(fixtures, name), path.join(bin, name));
   }
   for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
   fs.mkdirSync(path.join(root, 'etc', 'apt', 'sources.list.d'), { recursive: true });
   fs.writeFileSync(path.join(root, 'etc', 'fstab'), 'UUID=abc / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n');
+  fs.writeFileSync(path.join(root, 'etc', 'os-release'), 'NAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n');
   const doc = parse(renderCloudConfig(input));
   for (const f of doc.write_files) {
     const target = path.join(root, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, f.content, { mode: parseInt(f.permissions, 8) });
   }
-  return { root, stubDir, bin, script: path.join(root, doc.runcmd[0][0]) };
+  return {
+    root,
+    stubDir,
+    bin,
+    script: path.join(root, BOOTSTRAP_SCRIPT_PATH),
+    unit: fs.readFileSync(path.join(root, BOOTSTRAP_UNIT_PATH), 'utf8'),
+  };
 }
 
-function boot(
-  env: { root: string; stubDir: string; bin: string; script: string },
-  server: string,
-  failures: number,
-  k8sVersion = '1.33.4',
-): Promise<Boot> {
+interface BootOptions {
+  kubeadmFailures?: number;
+  aptFailures?: number;
+  k8sVersion?: string;
+  containerd?: 1 | 2;
+}
+
+/** Runs the script as its systemd unit would (no argument). */
+function boot(env: Env, server: string, options: BootOptions = {}): Promise<Boot> {
   const realCurl = execSync('command -v curl', { encoding: 'utf8' }).trim();
   const log = path.join(env.stubDir, 'calls.log');
+  const consoleFile = path.join(env.stubDir, 'console');
   return new Promise((resolve) => {
     execFile(
       'bash',
@@ -176,11 +235,15 @@ function boot(
           KAMAJI_NODE_ROOT: env.root,
           KAMAJI_IMDS_ENDPOINT: server,
           KAMAJI_SSM_ENDPOINT: server,
+          KAMAJI_EC2_ENDPOINT: server,
+          KAMAJI_CONSOLE: consoleFile,
           KAMAJI_JOIN_BACKOFF_SECONDS: '0',
           STUB_LOG: log,
           STUB_DIR: env.stubDir,
-          STUB_K8S_VERSION: k8sVersion,
-          STUB_KUBEADM_FAILURES: String(failures),
+          STUB_K8S_VERSION: options.k8sVersion ?? '1.33.4',
+          STUB_KUBEADM_FAILURES: String(options.kubeadmFailures ?? 0),
+          STUB_APT_FAILURES: String(options.aptFailures ?? 0),
+          STUB_CONTAINERD: String(options.containerd ?? 2),
           REAL_CURL: realCurl,
         },
       },
@@ -189,9 +252,10 @@ function boot(
         const joinConfigs = fs
           .readdirSync(env.stubDir)
           .filter((f) => /^join-\d+\.yaml$/.test(f))
-          .sort()
+          .sort((a, b) => parseInt(a.slice(5), 10) - parseInt(b.slice(5), 10))
           .map((f) => parse(fs.readFileSync(path.join(env.stubDir, f), 'utf8')));
-        resolve({ code: error ? ((error as any).code ?? 1) : 0, stderr, calls, joinConfigs, root: env.root });
+        const console = fs.existsSync(consoleFile) ? fs.readFileSync(consoleFile, 'utf8') : '';
+        resolve({ code: error ? ((error as any).code ?? 1) : 0, stderr, calls, joinConfigs, root: env.root, console });
       },
     );
   });
@@ -217,154 +281,290 @@ function input(overrides: Partial<NodeBootstrapInput> = {}): NodeBootstrapInput 
 /** The script needs python3 (the SigV4 signer) and curl, as on Ubuntu; skip (or fail in CI) without them. */
 const bootTest = hasTool('python3') ? testWithTool('curl') : testWithTool('python3');
 
+const APT = 'apt-get -q -y -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3';
+const attemptsOf = (b: Boot) =>
+  [...b.stderr.matchAll(/kamaji-node-bootstrap: attempt (\d+)\/\d+$/gm)].map((m) => +m[1]);
+const ssmCalls = (seen: Seen[]) => seen.filter((r) => r.method === 'POST' && r.headers['x-amz-target']);
+
 describe('simulated boot', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
-  beforeEach(async () => {
-    server = await startServer();
-  });
   afterEach(async () => {
-    await server.close();
+    await server?.close();
   });
 
-  bootTest('SSM delivery: IMDSv2 + SigV4, kubeadm retried after transient failures, second run harmless', async () => {
+  bootTest(
+    'SSM delivery: the whole bootstrap runs again after a failed join, the token re-read; a second run is harmless',
+    async () => {
+      server = await startServer();
+      const env = prepare(input());
+      const first = await boot(env, server.url, { kubeadmFailures: 2 });
+      expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 0 });
+      expect(attemptsOf(first)).toEqual([1, 2, 3]);
+
+      // IMDSv2: a session token first, and every metadata read carries it.
+      const imds = server.seen.filter((r) => r.url.startsWith('/latest/'));
+      expect(imds[0]).toMatchObject({ method: 'PUT', url: '/latest/api/token' });
+      const reads = imds.filter((r) => r.method === 'GET');
+      for (const r of reads) expect(r.headers['x-aws-ec2-metadata-token']).toBe(IMDS_SESSION);
+      expect(reads.map((r) => r.url)).toEqual(
+        expect.arrayContaining([
+          '/latest/meta-data/local-hostname',
+          '/latest/meta-data/local-ipv4',
+          `/latest/meta-data/iam/security-credentials/${ROLE}`,
+        ]),
+      );
+
+      // SSM: one GetParameter per attempt (the token is read again each time), SigV4 with the session token.
+      const ssm = ssmCalls(server.seen);
+      expect(ssm).toHaveLength(3);
+      for (const call of ssm) expect(call.verdict).toBe('ok');
+      expect(ssm[0].headers['x-amz-security-token']).toBe(CREDS.Token);
+      expect(ssm[0].headers.authorization).toMatch(
+        /SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target,/,
+      );
+
+      // kubeadm: one join per attempt, a reset between attempts.
+      const join = 'kubeadm join --config ' + path.join(env.root, 'etc/kamaji-node/join.yaml');
+      expect(first.calls.filter((c) => c.startsWith('kubeadm '))).toEqual([
+        join,
+        'kubeadm reset --force',
+        join,
+        'kubeadm reset --force',
+        join,
+      ]);
+      expect(first.stderr).toMatch(/attempt 1\/4 failed; the whole bootstrap runs again in 0s/);
+      expect(first.stderr).toMatch(/joined tenant as node ip-10-0-1-23/);
+      // Every step ran in every attempt (the steps are idempotent).
+      expect(first.calls.filter((c) => c === 'modprobe overlay')).toHaveLength(3);
+
+      // The JoinConfiguration: endpoint and CA through the pinned discovery file, token, node identity.
+      expect(first.joinConfigs).toHaveLength(3);
+      const config = first.joinConfigs[2];
+      expect(config.apiVersion).toBe('kubeadm.k8s.io/v1beta4');
+      expect(config.discovery).toEqual({
+        file: { kubeConfigPath: '/etc/kamaji-node/discovery.conf' },
+        tlsBootstrapToken: TOKEN,
+      });
+      expect(config.nodeRegistration).toMatchObject({
+        name: NODE_NAME,
+        criSocket: 'unix:///run/containerd/containerd.sock',
+        taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+      });
+      expect(config.nodeRegistration.kubeletExtraArgs).toEqual(
+        expect.arrayContaining([
+          { name: 'node-ip', value: NODE_IP },
+          { name: 'node-labels', value: 'example.com/pool=default' },
+        ]),
+      );
+      const discovery = parse(fs.readFileSync(path.join(env.root, 'etc/kamaji-node/discovery.conf'), 'utf8'));
+      expect(discovery.clusters[0].cluster).toEqual({
+        server: 'https://203.0.113.10:6443',
+        'certificate-authority-data': CA_DATA,
+      });
+      // The token does not stay on disk after the join.
+      expect(fs.existsSync(path.join(env.root, 'etc/kamaji-node/join.yaml'))).toBe(false);
+
+      // Node software: swap, modules, containerd 2.x from Docker's repository with systemd cgroups,
+      // kubelet/kubeadm pinned and held; every apt-get waits for the dpkg lock.
+      expect(first.calls).toEqual(
+        expect.arrayContaining([
+          'swapoff -a',
+          'modprobe overlay',
+          'modprobe br_netfilter',
+          'sysctl --system',
+          `${APT} install --allow-change-held-packages containerd.io=2.2.1-1~ubuntu.24.04~noble`,
+          'apt-mark hold containerd.io',
+          `${APT} install --allow-change-held-packages kubelet=1.33.4-1.1 kubeadm=1.33.4-1.1`,
+          'apt-mark hold kubelet kubeadm',
+          'systemctl restart containerd',
+          'systemctl enable kubelet',
+        ]),
+      );
+      for (const c of first.calls.filter((c) => c.startsWith('apt-get'))) expect(c.startsWith(APT)).toBe(true);
+      expect(first.calls.some((c) => c.includes('https://pkgs.k8s.io/core:/stable:/v1.33/deb/Release.key'))).toBe(true);
+      const containerdConfig = fs.readFileSync(path.join(env.root, 'etc/containerd/config.toml'), 'utf8');
+      expect(containerdConfig.match(/SystemdCgroup = true/g)).toHaveLength(1);
+      expect(containerdConfig).toMatch(/runtimes\.runc\.options\]\nSystemdCgroup = true\n/);
+      expect(fs.readFileSync(path.join(env.root, 'etc/apt/sources.list.d/docker.list'), 'utf8')).toBe(
+        'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable\n',
+      );
+      expect(fs.readFileSync(path.join(env.root, 'etc/apt/sources.list.d/kubernetes.list'), 'utf8')).toBe(
+        'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.33/deb/ /\n',
+      );
+      expect(fs.readFileSync(path.join(env.root, 'etc/fstab'), 'utf8')).toContain('#/swap.img none swap sw 0 0');
+      expect(fs.existsSync(path.join(env.root, 'pre-join-ran'))).toBe(true);
+      expect(fs.existsSync(path.join(env.root, 'post-join-ran'))).toBe(true);
+      for (let step = 1; step <= 6; step++) expect(first.stderr).toContain(`kamaji-node-bootstrap: step ${step}/6`);
+      expect(first.calls).not.toContain('shutdown -h now kamaji-node-bootstrap gave up');
+
+      // A second run (a unit restart, a reboot, an operator) changes nothing.
+      const requestsBefore = server.seen.length;
+      const second = await boot(env, server.url);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(/already joined/);
+      expect(second.calls).toEqual(first.calls);
+      expect(server.seen.length).toBe(requestsBefore);
+    },
+  );
+
+  bootTest('a token rotated between attempts: the next attempt joins with the new token', async () => {
+    server = await startServer({}, [TOKEN, NEXT_TOKEN]);
+    const result = await boot(prepare(input()), server.url, { kubeadmFailures: 1 });
+    expect(result.code).toBe(0);
+    expect(result.joinConfigs.map((j) => j.discovery.tlsBootstrapToken)).toEqual([TOKEN, NEXT_TOKEN]);
+  });
+
+  bootTest('apt failures: retried inside an attempt, then by the next attempt', async () => {
+    server = await startServer();
+    // Three failed apt-get runs use up the first attempt's tries of `apt-get update`; a fourth fails
+    // once more in the second attempt, which then goes through.
+    const result = await boot(prepare(input()), server.url, { aptFailures: 4 });
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect(result.stderr).toMatch(/apt-get update failed \(try 3\/3\)/);
+    expect(attemptsOf(result)).toEqual([1, 2]);
+    expect(result.stderr).toMatch(/joined tenant/);
+  });
+
+  bootTest('the dpkg lock held by unattended-upgrades: apt waits for it (DPkg::Lock::Timeout)', async () => {
+    server = await startServer();
     const env = prepare(input());
-    const first = await boot(env, server.url, 2);
-    expect({ code: first.code, stderr: first.stderr }).toMatchObject({ code: 0 });
-
-    // IMDSv2: a session token first, and every metadata read carries it.
-    const imds = server.seen.filter((r) => r.url.startsWith('/latest/'));
-    expect(imds[0]).toMatchObject({ method: 'PUT', url: '/latest/api/token' });
-    const reads = imds.filter((r) => r.method === 'GET');
-    expect(reads.length).toBeGreaterThanOrEqual(4);
-    for (const r of reads) expect(r.headers['x-aws-ec2-metadata-token']).toBe(IMDS_SESSION);
-    expect(reads.map((r) => r.url)).toEqual(
-      expect.arrayContaining([
-        '/latest/meta-data/local-hostname',
-        '/latest/meta-data/local-ipv4',
-        `/latest/meta-data/iam/security-credentials/${ROLE}`,
-      ]),
-    );
-
-    // SSM: one GetParameter, SigV4-signed with the role's session credentials.
-    const ssm = server.seen.filter((r) => r.method === 'POST');
-    expect(ssm).toHaveLength(1);
-    expect(ssm[0].verdict).toBe('ok');
-    expect(ssm[0].headers['x-amz-security-token']).toBe(CREDS.Token);
-    expect(ssm[0].headers.authorization).toMatch(
-      /SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target,/,
-    );
-
-    // kubeadm join: three attempts (two transient failures), a reset between attempts.
-    const kubeadm = first.calls.filter((c) => c.startsWith('kubeadm '));
-    expect(kubeadm).toEqual([
-      'kubeadm join --config ' + path.join(env.root, 'etc/kamaji-node/join.yaml'),
-      'kubeadm reset --force',
-      'kubeadm join --config ' + path.join(env.root, 'etc/kamaji-node/join.yaml'),
-      'kubeadm reset --force',
-      'kubeadm join --config ' + path.join(env.root, 'etc/kamaji-node/join.yaml'),
-    ]);
-    expect(first.stderr).toMatch(/kubeadm join attempt 1\/4 failed; kubeadm reset, then retry in 0s/);
-    expect(first.stderr).toMatch(/joined tenant as node ip-10-0-1-23/);
-
-    // The JoinConfiguration: endpoint and CA through the pinned discovery file, token, node identity.
-    expect(first.joinConfigs).toHaveLength(3);
-    const join = first.joinConfigs[2];
-    expect(join.apiVersion).toBe('kubeadm.k8s.io/v1beta4');
-    expect(join.discovery).toEqual({
-      file: { kubeConfigPath: '/etc/kamaji-node/discovery.conf' },
-      tlsBootstrapToken: TOKEN,
-    });
-    expect(join.nodeRegistration).toEqual({
-      name: NODE_NAME,
-      criSocket: 'unix:///run/containerd/containerd.sock',
-      kubeletExtraArgs: [
-        { name: 'node-ip', value: NODE_IP },
-        { name: 'node-labels', value: 'example.com/pool=default' },
-      ],
-      taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
-    });
-    const discovery = parse(fs.readFileSync(path.join(env.root, 'etc/kamaji-node/discovery.conf'), 'utf8'));
-    expect(discovery.clusters[0].cluster).toEqual({
-      server: 'https://203.0.113.10:6443',
-      'certificate-authority-data': CA_DATA,
-    });
-    // The token does not stay on disk after the join.
-    expect(fs.existsSync(path.join(env.root, 'etc/kamaji-node/join.yaml'))).toBe(false);
-
-    // Node software: swap, modules, containerd with systemd cgroups, pinned and held packages.
-    expect(first.calls).toEqual(
-      expect.arrayContaining([
-        'swapoff -a',
-        'modprobe overlay',
-        'modprobe br_netfilter',
-        'sysctl --system',
-        'apt-get install -y -q --allow-change-held-packages kubelet=1.33.4-1.1 kubeadm=1.33.4-1.1',
-        'apt-mark hold kubelet kubeadm',
-        'systemctl restart containerd',
-        'systemctl enable kubelet',
-      ]),
-    );
-    expect(first.calls.some((c) => c.includes('https://pkgs.k8s.io/core:/stable:/v1.33/deb/Release.key'))).toBe(true);
-    expect(fs.readFileSync(path.join(env.root, 'etc/containerd/config.toml'), 'utf8')).toContain(
-      'SystemdCgroup = true',
-    );
-    expect(fs.readFileSync(path.join(env.root, 'etc/apt/sources.list.d/kubernetes.list'), 'utf8')).toBe(
-      'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.33/deb/ /\n',
-    );
-    expect(fs.readFileSync(path.join(env.root, 'etc/fstab'), 'utf8')).toContain('#/swap.img none swap sw 0 0');
-    expect(fs.existsSync(path.join(env.root, 'pre-join-ran'))).toBe(true);
-    expect(fs.existsSync(path.join(env.root, 'post-join-ran'))).toBe(true);
-    // Clear log lines, step by step.
-    for (let step = 1; step <= 6; step++) expect(first.stderr).toContain(`kamaji-node-bootstrap: step ${step}/6`);
-
-    // A second run (cloud-init runs runcmd again, or an operator does) changes nothing.
-    const requestsBefore = server.seen.length;
-    const second = await boot(env, server.url, 0);
-    expect(second.code).toBe(0);
-    expect(second.stderr).toMatch(/already joined/);
-    expect(second.calls).toEqual(first.calls);
-    expect(server.seen.length).toBe(requestsBefore);
+    const lock = path.join(env.stubDir, 'dpkg.lock');
+    fs.writeFileSync(lock, 'unattended-upgr\n');
+    const release = setTimeout(() => fs.rmSync(lock), 1000);
+    const result = await boot(env, server.url);
+    clearTimeout(release);
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect(fs.existsSync(path.join(env.stubDir, 'apt-waited'))).toBe(true);
+    expect(result.stderr).not.toMatch(/apt-get \w+ failed/);
+    expect(attemptsOf(result)).toEqual([1]);
   });
 
-  bootTest('gives up after the bound with a clear message and a non-zero exit', async () => {
-    const env = prepare(input({ joinAttempts: 3 }));
-    const result = await boot(env, server.url, 99);
+  bootTest('IMDS failures, then SSM failures: each attempt fails cleanly and the next one joins', async () => {
+    server = await startServer({ hostname: 2, ssm: 1 });
+    const result = await boot(prepare(input()), server.url);
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect(result.stderr).toMatch(/FAILED: IMDS local-hostname failed/);
+    expect(result.stderr).toMatch(/FAILED: reading the SSM parameter failed/);
+    expect(attemptsOf(result)).toEqual([1, 2, 3, 4]);
+    expect(ssmCalls(server.seen)).toHaveLength(2);
+    expect(result.calls.filter((c) => c.startsWith('kubeadm join'))).toHaveLength(1);
+  });
+
+  bootTest(
+    'after the bound: the reason on the console and in an instance tag, then shutdown; a restart gives up at once',
+    async () => {
+      server = await startServer();
+      const env = prepare(input({ joinAttempts: 2 }));
+      const result = await boot(env, server.url, { kubeadmFailures: 99 });
+      expect(result.code).not.toBe(0);
+      expect(attemptsOf(result)).toEqual([1, 2]);
+      expect(result.calls.filter((c) => c.startsWith('kubeadm join'))).toHaveLength(2);
+      expect(result.stderr).toMatch(/FAILED: kubeadm join failed/);
+      expect(result.console).toBe(
+        'kamaji-node-bootstrap: GIVING UP: the bootstrap failed 2 times (see the log above)\n',
+      );
+      expect(result.calls).toContain('shutdown -h now kamaji-node-bootstrap gave up');
+      // CreateTags on this instance, signed for ec2 with the role's session credentials.
+      const tag = server.seen.filter((r) => r.method === 'POST' && !r.headers['x-amz-target']);
+      expect(tag).toHaveLength(1);
+      expect(tag[0].verdict).toBe('ok');
+      expect(Object.fromEntries(new URLSearchParams(tag[0].body))).toEqual({
+        Action: 'CreateTags',
+        Version: '2016-11-15',
+        'ResourceId.1': INSTANCE_ID,
+        'Tag.1.Key': 'kamaji.io/bootstrap-failure',
+        'Tag.1.Value': 'the bootstrap failed 2 times (see the log above)',
+      });
+      expect(result.stderr).toMatch(new RegExp(`tagged ${INSTANCE_ID} kamaji.io/bootstrap-failure`));
+      expect(fs.existsSync(path.join(env.root, 'post-join-ran'))).toBe(false);
+      expect(fs.existsSync(path.join(env.root, 'etc/kamaji-node/join.yaml'))).toBe(false);
+
+      // systemd restarts the unit (Restart=on-failure): the attempt count survives, no new join.
+      const again = await boot(env, server.url, { kubeadmFailures: 99 });
+      expect(again.code).not.toBe(0);
+      expect(attemptsOf(again)).toEqual([]);
+      expect(again.calls.filter((c) => c.startsWith('kubeadm join'))).toHaveLength(2);
+    },
+  );
+
+  bootTest('without ec2:CreateTags the node still shuts down, saying why the tag is missing', async () => {
+    server = await startServer({ denyTags: true });
+    const result = await boot(prepare(input({ joinAttempts: 1 })), server.url, { kubeadmFailures: 99 });
     expect(result.code).not.toBe(0);
-    expect(result.calls.filter((c) => c.startsWith('kubeadm join'))).toHaveLength(3);
-    expect(result.stderr).toMatch(/FAILED: kubeadm join failed 3 times; giving up/);
-    expect(fs.existsSync(path.join(env.root, 'post-join-ran'))).toBe(false);
-    expect(fs.existsSync(path.join(env.root, 'etc/kamaji-node/join.yaml'))).toBe(false);
+    expect(result.stderr).toMatch(/could not tag the instance \(the node role needs ec2:CreateTags\)/);
+    expect(result.console).toMatch(/GIVING UP: the bootstrap failed 1 times/);
+    expect(result.calls).toContain('shutdown -h now kamaji-node-bootstrap gave up');
   });
 
-  bootTest('inline delivery on 1.30: token from user data, kubeadm v1beta3, no SSM call', async () => {
+  bootTest('the unit: oneshot, restarted on failure, logs to the console, not run again once joined', () => {
+    const { unit } = prepare(input());
+    for (const line of [
+      'Type=oneshot',
+      'Restart=on-failure',
+      'StandardOutput=journal+console',
+      'StandardError=journal+console',
+      'ExecStart=/usr/local/sbin/kamaji-node-bootstrap.sh',
+      'ConditionPathExists=!/etc/kubernetes/kubelet.conf',
+      'After=network-online.target',
+      'WantedBy=multi-user.target',
+    ]) {
+      expect(unit.split('\n')).toContain(line);
+    }
+  });
+
+  bootTest('inline delivery on 1.31: token from user data, no SSM call', async () => {
+    server = await startServer();
     const env = prepare(
       input({
-        version: parseVersion('v1.30.14')!,
+        version: parseVersion('v1.31.14')!,
         token: { delivery: 'inline', token: TOKEN },
         preJoinScript: undefined,
       }),
     );
-    const result = await boot(env, server.url, 0, '1.30.14');
+    const result = await boot(env, server.url, { k8sVersion: '1.31.14' });
     expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
     expect(result.calls).toContain(
-      'apt-get install -y -q --allow-change-held-packages kubelet=1.30.14-1.1 kubeadm=1.30.14-1.1',
+      `${APT} install --allow-change-held-packages kubelet=1.31.14-1.1 kubeadm=1.31.14-1.1`,
     );
-    expect(server.seen.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(ssmCalls(server.seen)).toHaveLength(0);
     const [join] = result.joinConfigs;
-    expect(join.apiVersion).toBe('kubeadm.k8s.io/v1beta3');
+    expect(join.apiVersion).toBe('kubeadm.k8s.io/v1beta4');
     expect(join.discovery.tlsBootstrapToken).toBe(TOKEN);
-    expect(join.nodeRegistration.kubeletExtraArgs).toEqual({
-      'node-ip': NODE_IP,
-      'node-labels': 'example.com/pool=default',
-    });
   });
 
-  bootTest('a token that is not token-shaped stops the boot before kubeadm runs', async () => {
-    const env = prepare(input({ token: { delivery: 'inline', token: 'not-a-token' } }));
-    const result = await boot(env, server.url, 0);
+  bootTest("containerd from Ubuntu's archive (1.7): its `SystemdCgroup = false` becomes true", async () => {
+    server = await startServer();
+    const env = prepare(input({ containerd: ContainerdSource.UBUNTU_ARCHIVE }));
+    const result = await boot(env, server.url, { containerd: 1 });
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect(result.calls).toContain(`${APT} install containerd`);
+    expect(result.calls.some((c) => c.includes('containerd.io'))).toBe(false);
+    expect(fs.existsSync(path.join(env.root, 'etc/apt/sources.list.d/docker.list'))).toBe(false);
+    const config = fs.readFileSync(path.join(env.root, 'etc/containerd/config.toml'), 'utf8');
+    expect(config).not.toMatch(/SystemdCgroup = false/);
+    expect(config.match(/SystemdCgroup = true/g)).toHaveLength(1);
+  });
+
+  test.each([31, 32, 33, 34, 35, 36])('every supported minor boots: 1.%i', async (minor) => {
+    if (!hasTool('python3') || !hasTool('curl')) return;
+    server = await startServer();
+    const env = prepare(input({ version: parseVersion(`v1.${minor}.2`)! }));
+    const result = await boot(env, server.url, { k8sVersion: `1.${minor}.2` });
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+    expect(result.calls).toContain(
+      `${APT} install --allow-change-held-packages kubelet=1.${minor}.2-1.1 kubeadm=1.${minor}.2-1.1`,
+    );
+    expect(result.calls).toContain('apt-mark hold containerd.io');
+    expect(result.joinConfigs[0].apiVersion).toBe('kubeadm.k8s.io/v1beta4');
+  });
+
+  bootTest('a token that is not token-shaped fails every attempt before kubeadm runs', async () => {
+    server = await startServer();
+    const env = prepare(input({ token: { delivery: 'inline', token: 'not-a-token' }, joinAttempts: 2 }));
+    const result = await boot(env, server.url);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/no valid bootstrap token/);
-    expect(result.calls.some((c) => c.startsWith('kubeadm'))).toBe(false);
+    expect(result.calls.some((c) => c.startsWith('kubeadm join'))).toBe(false);
   });
 
   test('the verifier rejects a signature made with the wrong secret (so the SigV4 check can fail)', () => {

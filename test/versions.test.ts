@@ -1,5 +1,11 @@
 import { Problems } from '../src/model/errors';
 import {
+  containerdFor,
+  containerdProblem,
+  ContainerdSource,
+  FIRST_MINOR_WITHOUT_CONTAINERD_1,
+  MIN_WORKER_MINOR,
+  workerFloorProblem,
   checkVersion,
   formatVersion,
   parseVersion,
@@ -94,5 +100,45 @@ describe('skewProblem', () => {
     const problem = skewProblem(v(cp), v(kubelet));
     if (expected === undefined) expect(problem).toBeUndefined();
     else expect(problem).toMatch(expected);
+  });
+});
+
+describe('worker floor (Kamaji stores kubeadm-config as v1beta4; kubeadm reads it from 1.31)', () => {
+  test('the floor is 1.31', () => expect(MIN_WORKER_MINOR).toBe(31));
+
+  test.each([
+    ['v1.30.14', /below v1\.31.*v1beta4/],
+    ['v1.31.0', undefined],
+    ['v1.36.2', undefined],
+  ])('worker %s', (kubelet, expected) => {
+    const problem = workerFloorProblem(v(kubelet));
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(expected);
+  });
+
+  test('skewProblem applies the floor even within the skew policy (1.30 kubelet, 1.31 or 1.30 control plane)', () => {
+    expect(skewProblem(v('v1.31.2'), v('v1.30.14'))).toMatch(/below v1\.31/);
+    expect(skewProblem(v('v1.30.14'), v('v1.30.14'))).toMatch(/below v1\.31/);
+    expect(skewProblem(v('v1.33.0'), v('v1.31.0'))).toBeUndefined();
+  });
+
+  test('a 1.30 control plane stays valid (Kamaji runs it); only its kubeadm workers cannot join', () => {
+    const problems = new Problems('test');
+    expect(checkVersion(problems, 'kubernetesVersion', 'v1.30.14')).toBeDefined();
+    expect(problems.empty).toBe(true);
+  });
+});
+
+describe('containerd per minor', () => {
+  test.each([31, 32, 33, 34, 35, 36])('1.%i gets containerd 2.x from Docker (1.7 is end of life)', (minor) => {
+    expect(containerdFor(v(`v1.${minor}.0`))).toBe(ContainerdSource.DOCKER_2);
+    expect(containerdProblem(v(`v1.${minor}.0`), ContainerdSource.DOCKER_2)).toBeUndefined();
+  });
+
+  test("Ubuntu's containerd 1.7 runs kubelets below 1.38 and is refused from 1.38 (kubernetes/kubernetes#139121)", () => {
+    expect(FIRST_MINOR_WITHOUT_CONTAINERD_1).toBe(38);
+    expect(containerdProblem(v('v1.37.0'), ContainerdSource.UBUNTU_ARCHIVE)).toBeUndefined();
+    expect(containerdProblem(v('v1.38.0'), ContainerdSource.UBUNTU_ARCHIVE)).toMatch(/containerd 1\.x/);
+    expect(containerdProblem(v('v1.38.0'), ContainerdSource.DOCKER_2)).toBeUndefined();
   });
 });

@@ -1,7 +1,19 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
-import { AwsWorkerPool, AwsWorkerPoolOptions, escapeTemplate, TokenDelivery } from '../src/constructs/aws-worker-pool';
+import {
+  AwsWorkerPool,
+  AwsWorkerPoolOptions,
+  escapeTemplate,
+  IMAGE_TAG,
+  ImageArchitecture,
+  NodeEgress,
+  TokenDelivery,
+} from '../src/constructs/aws-worker-pool';
+import { DEFAULT_IMAGE_SERIAL } from '../src/model/ubuntu-images';
+import { parseVersion } from '../src/model/versions';
+import { nodeBootstrapInput, workerPoolSpec } from '../src/model/worker-pool';
+import { WORKER_IMAGE_TAG } from '../src/review/facts';
 import { BootstrapToken, BootstrapTokenOptions } from '../src/constructs/bootstrap-token';
 import { TOKEN_SHAPED } from '../src/model/bootstrap-token';
 import { TaintEffect } from '../src/model/kubeadm';
@@ -53,7 +65,9 @@ function synthPool(setup: Setup = {}) {
     userDataLocalName: userDataLocal[0],
     lt: onlyResource(json, 'aws_launch_template'),
     asg: onlyResource(json, 'aws_autoscaling_group'),
-    sg: onlyResource(json, 'aws_security_group'),
+    sg: Object.entries(json.resource.aws_security_group as Record<string, any>).find(([id]) =>
+      id.startsWith('PoolDefault_SecurityGroup_'),
+    )![1],
   };
 }
 
@@ -62,7 +76,7 @@ function problemsOf(setup: Setup): ValidationError {
 }
 
 describe('AwsWorkerPool', () => {
-  test('launch template: IMDSv2 required, hop limit 1, encrypted gp3 root, Canonical Ubuntu 24.04, user data', () => {
+  test('launch template: IMDSv2 required, hop limit 1, encrypted gp3 root, pinned Canonical Ubuntu 24.04, user data', () => {
     const { lt, json, userData, userDataLocalName } = synthPool();
     expect(lt.metadata_options).toEqual({
       http_endpoint: 'enabled',
@@ -78,13 +92,22 @@ describe('AwsWorkerPool', () => {
     ]);
     expect(lt.monitoring).toEqual({ enabled: false });
     expect(lt.instance_type).toBe('t3.medium');
+    // One exact image: Canonical's owner id and the full name with the pinned serial; never
+    // most_recent over a wildcard (a new Canonical build would roll every pool).
     const ami = onlyResource({ resource: json.data }, 'aws_ami');
-    expect(ami.owners).toEqual(['099720109477']);
-    expect(ami.filter).toContainEqual({
-      name: 'name',
-      values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*'],
+    const name = `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-${DEFAULT_IMAGE_SERIAL}`;
+    expect(ami).toEqual({
+      owners: ['099720109477'],
+      include_deprecated: true,
+      filter: [
+        { name: 'name', values: [name] },
+        { name: 'architecture', values: ['x86_64'] },
+      ],
     });
+    expect(JSON.stringify(json)).not.toMatch(/most_recent|server-\*/);
     expect(lt.image_id).toMatch(/^\$\{data\.aws_ami\.\w+\.id\}$/);
+    expect(lt.tags[IMAGE_TAG]).toBe(name);
+    expect(lt.tag_specifications[0].tags[IMAGE_TAG]).toBe(name);
     expect(lt.user_data).toBe(`\${base64encode(local.${userDataLocalName})}`);
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     // Apply-time values are references; the script's own ${...} are escaped for Terraform.
@@ -99,6 +122,7 @@ describe('AwsWorkerPool', () => {
       pool: { amiId: 'ami-0123456789abcdef0', httpPutResponseHopLimit: 2, rootVolumeSizeGiB: 80 },
     });
     expect(lt.image_id).toBe('ami-0123456789abcdef0');
+    expect(lt.tags[IMAGE_TAG]).toBe('ami-0123456789abcdef0');
     expect(json.data?.aws_ami).toBeUndefined();
     expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
     expect(lt.block_device_mappings[0].ebs.volume_size).toBe(80);
@@ -110,7 +134,8 @@ describe('AwsWorkerPool', () => {
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
-    const policy = onlyResource(json, 'aws_iam_role_policy');
+    const policies = json.resource.aws_iam_role_policy as Record<string, any>;
+    const policy = Object.entries(policies).find(([id]) => id.includes('ReadToken'))![1];
     const parameterId = Object.keys(json.resource.aws_ssm_parameter)[0];
     expect(policy.policy).toBe(
       `\${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = "ssm:GetParameter", "Resource" = aws_ssm_parameter.${parameterId}.arn}]})}`,
@@ -123,14 +148,33 @@ describe('AwsWorkerPool', () => {
       'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
     );
     // Inline delivery needs no SSM read permission.
-    expect(
-      synthPool({ pool: { tokenDelivery: TokenDelivery.INLINE } }).json.resource.aws_iam_role_policy,
-    ).toBeUndefined();
+    const inline = synthPool({ pool: { tokenDelivery: TokenDelivery.INLINE } }).json.resource.aws_iam_role_policy;
+    expect(Object.keys(inline).filter((id) => id.includes('ReadToken'))).toEqual([]);
+    // The read policy is in place before the group starts nodes.
+    const group = onlyResource(json, 'aws_autoscaling_group');
+    expect(group.depends_on).toContain(
+      `aws_iam_role_policy.${Object.keys(policies).find((id) => id.includes('ReadToken'))}`,
+    );
   });
 
-  test('security group: nothing inbound from outside; egress to the API port, konnectivity and mirrors', () => {
+  test('IAM: a node that gives up booting may tag only itself, only with the failure tag', () => {
+    const { json } = synthPool();
+    const [, policy] = Object.entries(json.resource.aws_iam_role_policy as Record<string, any>).find(([id]) =>
+      id.includes('TagBootstrapFailure'),
+    )!;
+    const groupId = Object.keys(json.resource.aws_autoscaling_group)[0];
+    expect(policy.policy).toContain('"Action" = "ec2:CreateTags"');
+    expect(policy.policy).toContain(
+      `"aws:ResourceTag/aws:autoscaling:groupName" = aws_autoscaling_group.${groupId}.name`,
+    );
+    expect(policy.policy).toContain('"aws:TagKeys" = ["kamaji.io/bootstrap-failure"]');
+  });
+
+  test('security group, restricted egress: to the API port, konnectivity and mirrors only', () => {
     const { sg } = synthPool({
       pool: {
+        egress: NodeEgress.RESTRICTED,
+        nodePortIngress: false,
         apiPort: 443,
         konnectivityPort: 9132,
         controlPlaneCidrs: ['203.0.113.10/32'],
@@ -153,6 +197,101 @@ describe('AwsWorkerPool', () => {
       ['tcp', 443, 443, '10.0.0.0/8'],
       ['tcp', 80, 80, '10.0.0.0/8'],
     ]);
+    expect(sg.egress.every((r: any) => r.ipv6_cidr_blocks.length === 0)).toBe(true);
+  });
+
+  test('security group, default: all egress (IPv4 and IPv6) like EKS node groups; NodePorts from the VPC', () => {
+    const { sg, json } = synthPool();
+    expect(sg.egress).toEqual([
+      {
+        description: 'all egress',
+        protocol: '-1',
+        from_port: 0,
+        to_port: 0,
+        cidr_blocks: ['0.0.0.0/0'],
+        ipv6_cidr_blocks: ['::/0'],
+        prefix_list_ids: [],
+        security_groups: [],
+        self: false,
+      },
+    ]);
+    // Inbound: the pool's own nodes, and TCP NodePorts from every CIDR block of the pool's VPC.
+    expect(sg.ingress).toHaveLength(2);
+    expect(sg.ingress[0]).toMatchObject({ self: true, protocol: '-1' });
+    const vpc = onlyResource({ resource: json.data }, 'aws_vpc');
+    expect(vpc.id).toBe('vpc-0123456789abcdef0');
+    const vpcId = Object.keys(json.data.aws_vpc)[0];
+    expect(sg.ingress[1]).toMatchObject({
+      description: 'NodePorts (tenant load balancers)',
+      protocol: 'tcp',
+      from_port: 30000,
+      to_port: 32767,
+      self: false,
+      cidr_blocks: `\${[for a in data.aws_vpc.${vpcId}.cidr_block_associations : a.cidr_block]}`,
+    });
+  });
+
+  test('NodePort ingress: own sources replace the VPC lookup; off leaves only the pool', () => {
+    const own = synthPool({ pool: { nodePortSourceCidrs: ['10.20.0.0/16', '0.0.0.0/0'] } });
+    expect(own.sg.ingress[1]).toMatchObject({
+      from_port: 30000,
+      to_port: 32767,
+      cidr_blocks: ['10.20.0.0/16', '0.0.0.0/0'],
+    });
+    expect(own.json.data.aws_vpc).toBeUndefined();
+    const off = synthPool({ pool: { nodePortIngress: false } });
+    expect(off.sg.ingress).toHaveLength(1);
+    expect(off.json.data?.aws_vpc).toBeUndefined();
+  });
+
+  test('a cloud-controller cluster tag goes on a rule-less group of its own, not on the pool group', () => {
+    const tags = { 'kubernetes.io/cluster/demo': 'owned', team: 'platform' };
+    const { json, lt } = synthPool({ pool: { tags } });
+    const groups = json.resource.aws_security_group as Record<string, any>;
+    const [own, lb] = ['PoolDefault_SecurityGroup', 'PoolDefault_LoadBalancerSecurityGroup'].map(
+      (prefix) => Object.entries(groups).find(([id]) => id.startsWith(prefix))![1],
+    );
+    expect(own.tags).toEqual({ 'cdktf-kamaji/tenant': 'demo', 'cdktf-kamaji/pool': 'default', team: 'platform' });
+    expect(lb.tags).toMatchObject(tags);
+    // Terraform manages no rule of it (the controller's rules stay), and instances carry it.
+    expect(lb.ingress).toBeUndefined();
+    expect(lb.egress).toBeUndefined();
+    expect(lt.vpc_security_group_ids).toHaveLength(2);
+    expect(lt.tag_specifications[0].tags).toMatchObject(tags);
+    expect(Object.keys(synthPool().json.resource.aws_security_group)).toHaveLength(1);
+  });
+
+  test('cloudProviderExternal reaches the node bootstrap input only when on', () => {
+    const spec = (on?: boolean) =>
+      workerPoolSpec({ name: 'p', subnetIds: SUBNETS, cloudProviderExternal: on }, 'v1.35.3');
+    const ctx = {
+      tenantName: 'demo',
+      endpoint: 'https://x',
+      caData: 'Y',
+      token: { delivery: 'inline' as const, token: 't' },
+    };
+    const v = parseVersion('v1.35.3')!;
+    expect(nodeBootstrapInput(spec(true), v, ctx)).toMatchObject({ cloudProviderExternal: true });
+    expect(nodeBootstrapInput(spec(), v, ctx)).not.toHaveProperty('cloudProviderExternal');
+  });
+
+  test('image: release, architecture and serial pick one exact Canonical name; arm64 needs Graviton types', () => {
+    const { json, lt } = synthPool({
+      pool: {
+        ubuntuRelease: '22.04',
+        architecture: ImageArchitecture.ARM64,
+        imageSerial: '20250305.1',
+        instanceTypes: ['m7g.large', 't4g.medium'],
+      },
+    });
+    const ami = onlyResource({ resource: json.data }, 'aws_ami');
+    expect(ami.filter).toEqual([
+      { name: 'name', values: ['ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20250305.1'] },
+      { name: 'architecture', values: ['arm64'] },
+    ]);
+    expect(lt.tags[IMAGE_TAG]).toBe('ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-arm64-server-20250305.1');
+    // The review reads the same tag.
+    expect(IMAGE_TAG).toBe(WORKER_IMAGE_TAG);
   });
 
   test('additional security groups (the tenant-wide one of the nodes stack) join the launch template', () => {
@@ -172,7 +311,7 @@ describe('AwsWorkerPool', () => {
     ]);
   });
 
-  test('group: sizes, subnets, rolling refresh at 90 % with skip matching, desired capacity ignored, tags propagated', () => {
+  test('group: sizes, subnets, launch-before-terminate refresh with skip matching, desired capacity ignored, tags propagated', () => {
     const { asg, lt } = synthPool({ pool: { minSize: 2, maxSize: 5, tags: { team: 'platform' } } });
     expect(asg).toMatchObject({
       min_size: 2,
@@ -180,7 +319,15 @@ describe('AwsWorkerPool', () => {
       desired_capacity: 2,
       vpc_zone_identifier: SUBNETS,
       capacity_rebalance: false,
-      instance_refresh: { strategy: 'Rolling', preferences: { min_healthy_percentage: 90, skip_matching: true } },
+      instance_refresh: {
+        strategy: 'Rolling',
+        preferences: {
+          min_healthy_percentage: 100,
+          max_healthy_percentage: 200,
+          skip_matching: true,
+          instance_warmup: '300',
+        },
+      },
       lifecycle: { ignore_changes: ['desired_capacity'] },
     });
     expect(asg.launch_template.version).toMatch(/^\$\{aws_launch_template\.\w+\.latest_version\}$/);
@@ -190,6 +337,27 @@ describe('AwsWorkerPool', () => {
     for (const spec of lt.tag_specifications)
       expect(spec.tags).toMatchObject({ team: 'platform', 'cdktf-kamaji/tenant': 'demo' });
     expect(asg.depends_on.some((d: string) => d.startsWith('kubernetes_secret_v1.'))).toBe(true);
+  });
+
+  test('refresh: launch before terminate for every size (1 included); warm-up and checkpoints are props', () => {
+    for (const size of [1, 2, 10]) {
+      const { asg } = synthPool({ pool: { minSize: size, maxSize: size, desiredSize: size } });
+      expect(asg.instance_refresh.preferences).toMatchObject({
+        min_healthy_percentage: 100,
+        max_healthy_percentage: 200,
+      });
+    }
+    const { asg } = synthPool({
+      pool: { instanceWarmupSeconds: 600, checkpointPercentages: [10, 50, 100], checkpointDelaySeconds: 900 },
+    });
+    expect(asg.instance_refresh.preferences).toEqual({
+      min_healthy_percentage: 100,
+      max_healthy_percentage: 200,
+      skip_matching: true,
+      instance_warmup: '600',
+      checkpoint_percentages: [10, 50, 100],
+      checkpoint_delay: '900',
+    });
   });
 
   test('spot and several instance types make a mixed-instances group; capacity rebalance is a prop', () => {
@@ -228,6 +396,7 @@ describe('AwsWorkerPool', () => {
     expect(pool.node.children.map((c) => c.node.id).sort()).toEqual(
       [
         'Ami',
+        'Vpc',
         'Group',
         'InstanceProfile',
         'LaunchTemplate',
@@ -235,6 +404,7 @@ describe('AwsWorkerPool', () => {
         'Role',
         'SecurityGroup',
         'SessionManager',
+        'TagBootstrapFailure',
         'UserData',
       ].sort(),
     );
@@ -266,13 +436,18 @@ describe('AwsWorkerPool', () => {
       const tag = (x: ReturnType<typeof synthPool>) => x.asg.tag.find((t: any) => t.key === 'cdktf-kamaji/node-config');
       expect(a.asg.launch_template.version).toBe('$Latest');
       expect(a.asg.instance_refresh.triggers).toEqual(['tag']);
-      expect(tag(a).value).toMatch(/^\$\{sha256\(join\("\\n", \["[0-9a-f]{64}", var\.endpoint, var\.ca\]\)\)\}$/);
+      // The image is in the hash too: with $Latest a new AMI alone would roll nothing.
+      expect(tag(a).value).toMatch(
+        /^\$\{sha256\(join\("\\n", \["[0-9a-f]{64}", var\.endpoint, var\.ca, data\.aws_ami\.\w+\.id\]\)\)\}$/,
+      );
       expect(tag(a)).toEqual(tag(b));
       expect(tag(a).value).not.toMatch(/random_string/);
       // The token is in the user data (by reference), so a rotation is a new template version.
       expect(a.userData).toMatch(/\$\{random_string\.\w+\.result\}\.\$\{random_string\.\w+\.result\}/);
       const bumped = inline({ controlPlaneVersion: 'v1.35.4', pool: { kubernetesVersion: 'v1.35.4' } });
       expect(tag(bumped).value).not.toBe(tag(a).value);
+      const ami = inline({ pool: { amiId: 'ami-0123456789abcdef0' } });
+      expect(tag(ami).value).toContain('"ami-0123456789abcdef0"');
     });
   });
 
@@ -352,6 +527,81 @@ describe('AwsWorkerPool', () => {
         /IPv4 CIDR/,
       ],
       ['a bad pool name', { pool: { name: 'Pool_1' } }, 'name', 'Pool_1', /DNS-1123/],
+      ['a serial with a wildcard', { pool: { imageSerial: '2025*' } }, 'imageSerial', '2025*', /YYYYMMDD/],
+      ['a serial that is no date', { pool: { imageSerial: '20251340' } }, 'imageSerial', '20251340', /YYYYMMDD/],
+      ['an unknown release', { pool: { ubuntuRelease: '20.04' } }, 'ubuntuRelease', '20.04', /24\.04, 22\.04/],
+      [
+        'an unknown architecture',
+        { pool: { architecture: 'x86_64' as ImageArchitecture } },
+        'architecture',
+        'x86_64',
+        /amd64, arm64/,
+      ],
+      [
+        'arm64 with an Intel instance type',
+        { pool: { architecture: ImageArchitecture.ARM64, instanceTypes: ['m7g.large', 'm7i.large'] } },
+        'architecture',
+        'arm64',
+        /m7i\.large run amd64/,
+      ],
+      [
+        'Graviton instance types with the amd64 default',
+        { pool: { instanceTypes: ['t4g.medium'] } },
+        'architecture',
+        'amd64',
+        /t4g\.medium run arm64/,
+      ],
+      [
+        'an AMI id and a serial',
+        { pool: { amiId: 'ami-0123456789abcdef0', imageSerial: '20250610' } },
+        'imageSerial',
+        '20250610',
+        /not be set together with amiId/,
+      ],
+      [
+        'checkpoints not ending at 100',
+        { pool: { checkpointPercentages: [20, 50] } },
+        'checkpointPercentages',
+        [20, 50],
+        /the last 100/,
+      ],
+      [
+        'checkpoints not ascending',
+        { pool: { checkpointPercentages: [50, 20, 100] } },
+        'checkpointPercentages',
+        [50, 20, 100],
+        /strictly ascending/,
+      ],
+      [
+        'a checkpoint of 0',
+        { pool: { checkpointPercentages: [0, 100] } },
+        'checkpointPercentages',
+        [0, 100],
+        /from 1 to 100/,
+      ],
+      [
+        'a checkpoint delay without checkpoints',
+        { pool: { checkpointDelaySeconds: 600 } },
+        'checkpointDelaySeconds',
+        600,
+        /needs checkpointPercentages/,
+      ],
+      [
+        'a checkpoint delay over 48 hours',
+        { pool: { checkpointPercentages: [100], checkpointDelaySeconds: 172801 } },
+        'checkpointDelaySeconds',
+        172801,
+        /172800/,
+      ],
+      ['a negative warm-up', { pool: { instanceWarmupSeconds: -1 } }, 'instanceWarmupSeconds', -1, /0 to 3600/],
+      ['an unknown egress', { pool: { egress: 'none' as NodeEgress } }, 'egress', 'none', /all, restricted/],
+      [
+        'a bad NodePort source',
+        { pool: { nodePortSourceCidrs: ['10.0.0.0/8', 'vpc'] } },
+        'nodePortSourceCidrs[1]',
+        'vpc',
+        /IPv4 CIDR/,
+      ],
       ['ssm delivery without a parameter', { noParameter: true }, 'tokenDelivery', 'ssm', /ssmParameterName/],
     ])('rejects %s with path, field, value and rule', (_n, setup, field, value, rule) => {
       const error = problemsOf(setup);

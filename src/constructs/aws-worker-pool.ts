@@ -1,6 +1,7 @@
 import { AutoscalingGroup, AutoscalingGroupTag } from '@cdktf/provider-aws/lib/autoscaling-group';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
+import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -12,21 +13,25 @@ import { Fn, ITerraformDependable, TerraformLocal, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { NodeTaint } from '../model/kubeadm';
 import { NodeBootstrapInput, nodeConfigHash, renderCloudConfig, TokenSource } from '../model/node-bootstrap';
+import { CANONICAL_OWNER_ID, ec2Architecture, ImageArchitecture, ubuntuImageName } from '../model/ubuntu-images';
 import {
-  CANONICAL_OWNER_ID,
   checkUserDataSize,
+  NODE_PORT_RANGE,
+  NodeEgress,
   nodeBootstrapInput,
+  REFRESH_MAX_HEALTHY_PERCENTAGE,
+  REFRESH_MIN_HEALTHY_PERCENTAGE,
   TokenDelivery,
-  UBUNTU_2404_AMI_NAME,
   validateWorkerPool,
   workerPoolSpec,
 } from '../model/worker-pool';
 import { parseVersion } from '../model/versions';
 import { BootstrapToken } from './bootstrap-token';
+import { FAILURE_TAG_KEY } from '../model/node-bootstrap';
 import { problemsFor } from './problems';
 import { AWS_PROVIDER, providerOrDefault } from './providers';
 
-export { TokenDelivery };
+export { ImageArchitecture, NodeEgress, TokenDelivery };
 
 /** The knobs of one worker pool; shared by {@link AwsWorkerPoolProps} and the nodes stack. */
 export interface AwsWorkerPoolOptions {
@@ -58,10 +63,62 @@ export interface AwsWorkerPoolOptions {
    */
   readonly subnetIds?: string[];
   /**
-   * AMI id. It must be an Ubuntu 22.04/24.04 image with cloud-init, python3 and apt.
-   * @default - the newest Ubuntu 24.04 amd64 image from Canonical
+   * AMI id. It must be an Ubuntu 22.04/24.04 image with cloud-init, python3 and apt. Excludes
+   * `ubuntuRelease`, `imageSerial` and `architecture`. Changing it rolls the pool.
+   * @default - Canonical's image of `ubuntuRelease`, `architecture` and `imageSerial`
    */
   readonly amiId?: string;
+  /**
+   * Ubuntu release of Canonical's image: "24.04" or "22.04".
+   * @default "24.04"
+   */
+  readonly ubuntuRelease?: string;
+  /**
+   * Canonical's build serial (the image name's last part, `YYYYMMDD[.N]`): the pool runs exactly this
+   * image, found by its exact name and Canonical's owner id. Changing it rolls the pool; `cdktf-kamaji
+   * image` prints how to find the newest.
+   * @default - DEFAULT_IMAGE_SERIAL of this release of cdktf-kamaji
+   */
+  readonly imageSerial?: string;
+  /**
+   * CPU architecture of Canonical's image; must match the instance types (arm64 for Graviton).
+   * @default ImageArchitecture.AMD64
+   */
+  readonly architecture?: ImageArchitecture;
+  /**
+   * Seconds an instance refresh waits after a new node is InService before it goes on (join and Ready).
+   * @default 300
+   */
+  readonly instanceWarmupSeconds?: number;
+  /**
+   * Instance refresh checkpoints: percentages of replaced nodes after which the refresh pauses for
+   * `checkpointDelaySeconds`; whole numbers, strictly ascending, the last 100.
+   * @default - none (the refresh runs through)
+   */
+  readonly checkpointPercentages?: number[];
+  /**
+   * Pause at each checkpoint, in seconds (0 to 172800); needs `checkpointPercentages`.
+   * @default - 3600 when checkpoints are set (AWS default)
+   */
+  readonly checkpointDelaySeconds?: number;
+  /**
+   * What the nodes' security group lets out: everything (like EKS node groups), or only the control
+   * plane, package mirrors and the pool's own nodes.
+   * @default NodeEgress.ALL
+   */
+  readonly egress?: NodeEgress;
+  /**
+   * Admit TCP to the NodePort range (30000-32767) from `nodePortSourceCidrs`, so load balancers of
+   * `Service type: LoadBalancer` (a cloud-controller-manager's CLB/NLB) reach the nodes.
+   * @default true
+   */
+  readonly nodePortIngress?: boolean;
+  /**
+   * Where NodePort traffic comes from (`nodePortIngress`). Internet-facing NLBs keep the client's
+   * address: add the clients' ranges, or let the cloud-controller-manager open them.
+   * @default - the CIDR blocks of the pool's VPC
+   */
+  readonly nodePortSourceCidrs?: string[];
   /**
    * Size of the encrypted gp3 root volume, in GiB.
    * @default 30
@@ -138,12 +195,13 @@ export interface AwsWorkerPoolOptions {
    */
   readonly konnectivityPort?: number;
   /**
-   * Where the control plane is: egress on the API port and the konnectivity port goes there.
+   * With `NodeEgress.RESTRICTED`: where the control plane is (egress on the API and konnectivity ports).
    * @default ["0.0.0.0/0"] (the endpoint is only known at apply time)
    */
   readonly controlPlaneCidrs?: string[];
   /**
-   * Package mirrors and registries (apt, pkgs.k8s.io, container images): egress on 80 and 443.
+   * With `NodeEgress.RESTRICTED`: package mirrors and registries (apt, pkgs.k8s.io, container
+   * images), egress on 80 and 443.
    * @default ["0.0.0.0/0"]
    */
   readonly packageMirrorCidrs?: string[];
@@ -153,7 +211,16 @@ export interface AwsWorkerPoolOptions {
    */
   readonly ssmSessionManager?: boolean;
   /**
-   * Tags on every resource of the pool, propagated to instances and volumes.
+   * Start kubelets with `--cloud-provider=external`: a cloud-controller-manager in the tenant sets
+   * each Node's providerID, addresses and zone labels (the node stays tainted uninitialized until then).
+   * @default false
+   */
+  readonly cloudProviderExternal?: boolean;
+  /**
+   * Tags on every resource of the pool, propagated to instances and volumes. A
+   * `kubernetes.io/cluster/<id>` tag (the cloud-controller-manager's) is put on a separate, rule-less
+   * security group of the pool instead of the pool's own group: the controller adds its load-balancer
+   * rules there, which Terraform leaves alone (it would delete them from a group whose rules it owns).
    * @default - none
    */
   readonly tags?: { [key: string]: string };
@@ -198,12 +265,18 @@ export interface AwsWorkerPoolProps extends AwsWorkerPoolOptions {
 }
 
 const NODE_CONFIG_TAG = 'cdktf-kamaji/node-config';
+/** The cloud provider's cluster tag: `kubernetes.io/cluster/<cluster id>`. */
+const CLUSTER_TAG_PREFIX = 'kubernetes.io/cluster/';
+/** The pool's image (AMI id or Canonical name) on the launch template and the instances; the review reads it. */
+export const IMAGE_TAG = 'cdktf-kamaji/image';
 
 /**
  * An Auto Scaling group of Ubuntu workers that join a tenant with kubeadm.
  *
  * Logical ids: `Role`, `InstanceProfile`, `ReadToken` (SSM read policy), `SessionManager`,
- * `SecurityGroup`, `Ami`, `UserData` (a local), `LaunchTemplate`, `Group`.
+ * `FirstSubnet` (without `vpcId`), `Vpc` (NodePort sources by default), `SecurityGroup`,
+ * `LoadBalancerSecurityGroup` (with a cluster tag), `Ami`,
+ * `UserData` (a local), `LaunchTemplate`, `Group`.
  */
 export class AwsWorkerPool extends Construct {
   /** The pool's name. */
@@ -212,6 +285,11 @@ export class AwsWorkerPool extends Construct {
   readonly tokenDelivery: TokenDelivery;
   readonly role: IamRole;
   readonly securityGroup: SecurityGroup;
+  /**
+   * The rule-less group that carries the `kubernetes.io/cluster/<id>` tag, when `tags` hold one: the
+   * cloud-controller-manager opens load-balancer traffic there.
+   */
+  readonly loadBalancerSecurityGroup?: SecurityGroup;
   readonly launchTemplate: LaunchTemplate;
   readonly group: AutoscalingGroup;
   /** The rendered cloud-config (Terraform references where values are apply-time). */
@@ -287,7 +365,7 @@ export class AwsWorkerPool extends Construct {
     if (spec.tokenDelivery === TokenDelivery.SSM && props.token.parameter) {
       // Only this parameter: a node can read its join token and nothing else. The AWS-managed
       // aws/ssm key needs no kms:Decrypt grant (its key policy allows use through SSM).
-      new IamRolePolicy(this, 'ReadToken', {
+      const readToken = new IamRolePolicy(this, 'ReadToken', {
         provider,
         role: this.role.id,
         name: 'read-bootstrap-token',
@@ -296,7 +374,8 @@ export class AwsWorkerPool extends Construct {
           Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: props.token.parameter.arn }],
         }),
       });
-      dependsOn.push(props.token.parameter);
+      // The group starts nodes only once they may read the token (the role alone is not enough).
+      dependsOn.push(props.token.parameter, readToken);
     }
     if (spec.ssmSessionManager) {
       new IamRolePolicyAttachment(this, 'SessionManager', {
@@ -317,14 +396,14 @@ export class AwsWorkerPool extends Construct {
     const rule = (
       description: string,
       protocol: string,
-      port: number,
-      cidrs: readonly string[],
+      ports: number | { from: number; to: number },
+      cidrs: readonly string[] | string[],
     ): SecurityGroupEgress => ({
       description,
       protocol,
-      fromPort: port,
-      toPort: port,
-      cidrBlocks: [...cidrs],
+      fromPort: typeof ports === 'number' ? ports : ports.from,
+      toPort: typeof ports === 'number' ? ports : ports.to,
+      cidrBlocks: Token.isUnresolved(cidrs) ? (cidrs as string[]) : [...cidrs],
       ipv6CidrBlocks: [],
       prefixListIds: [],
       securityGroups: [],
@@ -334,38 +413,72 @@ export class AwsWorkerPool extends Construct {
       ...rule(description, '-1', 0, []),
       selfAttribute: true,
     });
-    // No inbound from outside the pool. Nodes talk to each other (Calico VXLAN on UDP 4789, kubelet
-    // 10250 for konnectivity agents, pod traffic), to the control plane, and to package mirrors.
-    // DNS to the VPC resolver, IMDS and NTP (169.254.169.123) are not filtered by security groups.
+    // Inbound: the pool's own nodes, and NodePorts from where tenant load balancers are (the VPC).
+    const ingress = [self('pool nodes')];
+    if (spec.nodePortIngress) {
+      const sources =
+        spec.nodePortSourceCidrs ??
+        Token.asList(
+          `\${[for a in ${new DataAwsVpc(this, 'Vpc', { provider, id: vpcId }).fqn}.cidr_block_associations : a.cidr_block]}`,
+        );
+      ingress.push(rule('NodePorts (tenant load balancers)', 'tcp', NODE_PORT_RANGE, sources));
+    }
+    // Outbound: everything by default, like EKS node groups (pods' traffic leaves through this group);
+    // restricted: the pool's nodes (Calico VXLAN on UDP 4789, kubelet 10250 for konnectivity agents,
+    // pod traffic), the control plane and package mirrors. DNS to the VPC resolver, IMDS and NTP
+    // (169.254.169.123) are not filtered by security groups.
+    const egress =
+      spec.egress === NodeEgress.ALL
+        ? [{ ...rule('all egress', '-1', 0, ['0.0.0.0/0']), ipv6CidrBlocks: ['::/0'] }]
+        : [
+            self('pool nodes'),
+            rule('tenant API server', 'tcp', spec.apiPort, spec.controlPlaneCidrs),
+            rule('konnectivity', 'tcp', spec.konnectivityPort, spec.controlPlaneCidrs),
+            rule('package mirrors (https)', 'tcp', 443, spec.packageMirrorCidrs),
+            rule('package mirrors (http)', 'tcp', 80, spec.packageMirrorCidrs),
+          ];
+    // The cloud-controller-manager edits the one security group of an instance that carries its
+    // cluster tag (cloud-provider-aws findSecurityGroupForInstance). Terraform owns every rule of the
+    // pool's group (inline rules are authoritative) and would delete the controller's, so the tag goes
+    // on a group of its own, whose rules Terraform does not manage.
+    const clusterTag = (key: string) => key.startsWith(CLUSTER_TAG_PREFIX);
+    const ownGroupTags = Object.fromEntries(Object.entries(tags).filter(([key]) => !clusterTag(key)));
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       provider,
       namePrefix: `${baseName}-`,
       description: `cdktf-kamaji workers of tenant ${props.tenantName}, pool ${spec.name}`,
       vpcId,
-      ingress: [self('pool nodes')],
-      egress: [
-        self('pool nodes'),
-        rule('tenant API server', 'tcp', spec.apiPort, spec.controlPlaneCidrs),
-        rule('konnectivity', 'tcp', spec.konnectivityPort, spec.controlPlaneCidrs),
-        rule('package mirrors (https)', 'tcp', 443, spec.packageMirrorCidrs),
-        rule('package mirrors (http)', 'tcp', 80, spec.packageMirrorCidrs),
-      ],
-      tags,
+      ingress,
+      egress,
+      tags: ownGroupTags,
       lifecycle: { createBeforeDestroy: true },
     });
+    this.loadBalancerSecurityGroup = Object.keys(tags).some(clusterTag)
+      ? new SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+          provider,
+          namePrefix: `${baseName}-lb-`,
+          description: `cdktf-kamaji workers of tenant ${props.tenantName}, pool ${spec.name}: rules of the cloud-controller-manager`,
+          vpcId,
+          tags,
+          lifecycle: { createBeforeDestroy: true },
+        })
+      : undefined;
 
+    // One exact image: an AMI id, or Canonical's image of one release, architecture and serial (its
+    // exact name and owner match one image per region; deprecated images still launch, so they count).
+    const imageName = spec.image ? ubuntuImageName(spec.image) : undefined;
     const imageId =
       spec.amiId ??
       new DataAwsAmi(this, 'Ami', {
         provider,
-        mostRecent: true,
         owners: [CANONICAL_OWNER_ID],
+        includeDeprecated: true,
         filter: [
-          { name: 'name', values: [UBUNTU_2404_AMI_NAME] },
-          { name: 'virtualization-type', values: ['hvm'] },
-          { name: 'architecture', values: ['x86_64'] },
+          { name: 'name', values: [imageName!] },
+          { name: 'architecture', values: [ec2Architecture(spec.image!.architecture)] },
         ],
       }).id;
+    const imageTag = { [IMAGE_TAG]: spec.amiId ?? imageName! };
 
     // Terraform would read the script's ${...} as interpolations: escape everything but cdktf tokens.
     const userData = new TerraformLocal(this, 'UserData', escapeTemplate(this.userData));
@@ -379,7 +492,11 @@ export class AwsWorkerPool extends Construct {
       userData: Fn.base64encode(userData.asString),
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
-      vpcSecurityGroupIds: [this.securityGroup.id, ...(props.additionalSecurityGroupIds ?? [])],
+      vpcSecurityGroupIds: [
+        this.securityGroup.id,
+        ...(this.loadBalancerSecurityGroup ? [this.loadBalancerSecurityGroup.id] : []),
+        ...(props.additionalSecurityGroupIds ?? []),
+      ],
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
@@ -400,10 +517,10 @@ export class AwsWorkerPool extends Construct {
         },
       ],
       tagSpecifications: [
-        { resourceType: 'instance', tags: { Name: baseName, ...tags } },
+        { resourceType: 'instance', tags: { Name: baseName, ...tags, ...imageTag } },
         { resourceType: 'volume', tags: { Name: baseName, ...tags } },
       ],
-      tags,
+      tags: { ...tags, ...imageTag },
     });
 
     // SSM delivery pins the template's latest version: a node-config change is a new version, which
@@ -420,7 +537,8 @@ export class AwsWorkerPool extends Construct {
     if (spec.tokenDelivery === TokenDelivery.INLINE) {
       groupTags.push({
         key: NODE_CONFIG_TAG,
-        value: Fn.sha256(Fn.join('\n', [nodeConfigHash(input!), props.endpoint, props.caData])),
+        // The image too: with $Latest a new AMI is a template version the group does not see.
+        value: Fn.sha256(Fn.join('\n', [nodeConfigHash(input!), props.endpoint, props.caData, imageId])),
         propagateAtLaunch: false,
       });
     }
@@ -448,14 +566,45 @@ export class AwsWorkerPool extends Construct {
             },
           }
         : undefined,
+      // Launch before terminate for every size, 1 included: a new node joins and warms up before an
+      // old one goes (min 100 %, max 200 % of the desired capacity).
       instanceRefresh: {
         strategy: 'Rolling',
-        preferences: { minHealthyPercentage: 90, skipMatching: true },
+        preferences: {
+          minHealthyPercentage: REFRESH_MIN_HEALTHY_PERCENTAGE,
+          maxHealthyPercentage: REFRESH_MAX_HEALTHY_PERCENTAGE,
+          skipMatching: true,
+          instanceWarmup: String(spec.instanceWarmupSeconds),
+          checkpointPercentages: spec.checkpointPercentages.length > 0 ? [...spec.checkpointPercentages] : undefined,
+          checkpointDelay: spec.checkpointDelaySeconds !== undefined ? String(spec.checkpointDelaySeconds) : undefined,
+        },
         triggers: spec.tokenDelivery === TokenDelivery.INLINE ? ['tag'] : undefined,
       },
       tag: groupTags,
       dependsOn,
       lifecycle: { ignoreChanges: ['desired_capacity'] },
+    });
+
+    // A node that gives up booting tags itself (FAILURE_TAG_KEY, the reason) before it shuts down:
+    // only that tag, only on instances of this group.
+    new IamRolePolicy(this, 'TagBootstrapFailure', {
+      provider,
+      role: this.role.id,
+      name: 'tag-bootstrap-failure',
+      policy: Fn.jsonencode({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'ec2:CreateTags',
+            Resource: 'arn:aws:ec2:*:*:instance/*',
+            Condition: {
+              StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': this.group.name },
+              'ForAllValues:StringEquals': { 'aws:TagKeys': [FAILURE_TAG_KEY] },
+            },
+          },
+        ],
+      }),
     });
   }
 }

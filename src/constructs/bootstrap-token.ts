@@ -6,7 +6,7 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { StringResource } from '@cdktf/provider-random/lib/string-resource';
 import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Rotating } from '@cdktf/provider-time/lib/rotating';
-import { Fn } from 'cdktf';
+import { Fn, Op, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
@@ -14,6 +14,7 @@ import {
   bootstrapTokenSecretData,
   bootstrapTokenSecretName,
   bootstrapTokenSpec,
+  slotRotationHours,
   TOKEN_ID_LENGTH,
   TOKEN_SECRET_LENGTH,
   ttlDuration,
@@ -25,13 +26,15 @@ import { AWS_PROVIDER, KUBERNETES_PROVIDER, providerOrDefault, RANDOM_PROVIDER, 
 /** The knobs of a bootstrap token; shared by {@link BootstrapTokenProps} and the nodes stack. */
 export interface BootstrapTokenOptions {
   /**
-   * Hours between token rotations: the first apply after this much time creates a new token.
+   * Hours between new tokens: the first apply after this much time creates a new token, and the
+   * previous one stays valid for one more period (two slots rotate alternately, each every
+   * 2 x rotationHours).
    * @default 168 (7 days)
    */
   readonly rotationHours?: number;
   /**
-   * Hours each token stays valid; must be longer than `rotationHours`. A pool can scale out as long
-   * as the stack was applied within this time.
+   * Hours each token stays valid; at least 2 x `rotationHours` (a token is kept for two periods). A
+   * pool can scale out as long as the stack was applied within this time.
    * @default 720 (30 days)
    */
   readonly ttlHours?: number;
@@ -65,25 +68,42 @@ export interface BootstrapTokenProps extends BootstrapTokenOptions {
   readonly ssmParameterName?: string;
 }
 
+/** One token slot: its rotation, random id/secret and Secret. */
+export interface BootstrapTokenSlot {
+  readonly rotation: Rotating;
+  readonly tokenId: string;
+  readonly token: string;
+  readonly expiration: string;
+  readonly secret: SecretV1;
+}
+
 /**
- * A kubeadm bootstrap token in the tenant cluster, rotated by `time_rotating`.
+ * kubeadm bootstrap tokens in the tenant cluster, rotated by `time_rotating` with overlap.
  *
- * The id and secret are `random_string`s keyed on the rotation, so each rotation period the next
- * apply makes a new token; the value exists only at apply time (state), never in synth output.
+ * Two slots, each a `time_rotating` of period 2 x `rotationHours` with its own random id/secret and
+ * Secret; slot B's base is slot A's + `rotationHours` (`ignore_changes` on it, so A's rotation does
+ * not replace B). The slots therefore rotate alternately: every `rotationHours` the next apply makes
+ * a new token, and the previous one stays in the cluster (valid) until its own slot rotates one
+ * period later. `token` (and the SSM parameter) is the newest: the slot with the later base.
+ * Values exist only at apply time (state), never in synth output.
  */
 export class BootstrapToken extends Construct {
-  /** The token `<id>.<secret>` (apply-time; sensitive). */
+  /** The newest token `<id>.<secret>` (apply-time; sensitive): what nodes receive. */
   readonly token: string;
-  /** The token id (public part). */
+  /** The newest token's id (public part). */
   readonly tokenId: string;
-  /** RFC 3339 expiry of the current token. */
+  /** RFC 3339 expiry of the newest token. */
   readonly expiration: string;
-  /** The SSM parameter holding the token, when `ssmParameterName` is set. */
+  /** The SSM parameter holding the newest token, when `ssmParameterName` is set. */
   readonly parameter?: SsmParameter;
   /** The SSM parameter's name (known at synth), when `ssmParameterName` is set. */
   readonly parameterName?: string;
+  /** Slot A's rotation (kept under the pre-overlap logical id "Rotation"). */
   readonly rotation: Rotating;
+  /** Slot A's Secret (kept under the pre-overlap logical id "Resource"). */
   readonly secret: SecretV1;
+  /** Both slots, A then B. */
+  readonly slots: BootstrapTokenSlot[];
 
   constructor(scope: Construct, id: string, props: BootstrapTokenProps = {}) {
     super(scope, id);
@@ -101,34 +121,60 @@ export class BootstrapToken extends Construct {
     problems.throwIfAny();
 
     const random = providerOrDefault(this, props.randomProvider, RANDOM_PROVIDER);
-    this.rotation = new Rotating(this, 'Rotation', {
-      provider: providerOrDefault(this, props.timeProvider, TIME_PROVIDER),
-      rotationHours: spec.rotationHours,
-    });
-    // The rotation's id changes when it rotates; as a keeper it replaces both halves of the token.
-    const keepers = { rotation: this.rotation.id };
-    const tokenPart = (partId: string, length: number) =>
-      new StringResource(this, partId, {
-        provider: random,
-        length,
-        lower: true,
-        numeric: true,
-        upper: false,
-        special: false,
-        keepers,
+    const time = providerOrDefault(this, props.timeProvider, TIME_PROVIDER);
+    const kubernetes = providerOrDefault(this, props.kubernetesProvider, KUBERNETES_PROVIDER);
+    // Slot A keeps the logical ids of the single-token version (Rotation, Id, Secret, Resource).
+    const slot = (suffix: string, rotation: Rotating): BootstrapTokenSlot => {
+      // The rotation's id changes when it rotates; as a keeper it replaces both halves of the token.
+      const keepers = { rotation: rotation.id };
+      const tokenPart = (partId: string, length: number) =>
+        new StringResource(this, partId + suffix, {
+          provider: random,
+          length,
+          lower: true,
+          numeric: true,
+          upper: false,
+          special: false,
+          keepers,
+        });
+      const tokenIdPart = tokenPart('Id', TOKEN_ID_LENGTH);
+      const tokenSecretPart = tokenPart('Secret', TOKEN_SECRET_LENGTH);
+      const expiration = Fn.timeadd(rotation.rfc3339, ttlDuration(spec));
+      const secret = new SecretV1(this, 'Resource' + suffix, {
+        provider: kubernetes,
+        metadata: { name: bootstrapTokenSecretName(tokenIdPart.result), namespace: BOOTSTRAP_TOKEN_NAMESPACE },
+        type: BOOTSTRAP_TOKEN_SECRET_TYPE,
+        data: bootstrapTokenSecretData(tokenIdPart.result, tokenSecretPart.result, expiration),
       });
-    const tokenIdPart = tokenPart('Id', TOKEN_ID_LENGTH);
-    const tokenSecretPart = tokenPart('Secret', TOKEN_SECRET_LENGTH);
-    this.tokenId = tokenIdPart.result;
-    this.token = `${tokenIdPart.result}.${tokenSecretPart.result}`;
-    this.expiration = Fn.timeadd(this.rotation.rfc3339, ttlDuration(spec));
-
-    this.secret = new SecretV1(this, 'Resource', {
-      provider: providerOrDefault(this, props.kubernetesProvider, KUBERNETES_PROVIDER),
-      metadata: { name: bootstrapTokenSecretName(tokenIdPart.result), namespace: BOOTSTRAP_TOKEN_NAMESPACE },
-      type: BOOTSTRAP_TOKEN_SECRET_TYPE,
-      data: bootstrapTokenSecretData(tokenIdPart.result, tokenSecretPart.result, this.expiration),
+      return {
+        rotation,
+        tokenId: tokenIdPart.result,
+        token: `${tokenIdPart.result}.${tokenSecretPart.result}`,
+        expiration,
+        secret,
+      };
+    };
+    const rotationA = new Rotating(this, 'Rotation', { provider: time, rotationHours: slotRotationHours(spec) });
+    const a = slot('', rotationA);
+    const rotationB = new Rotating(this, 'RotationB', {
+      provider: time,
+      rotationHours: slotRotationHours(spec),
+      rfc3339: Fn.timeadd(rotationA.rfc3339, `${spec.rotationHours}h`),
+      // Set when B is (re)created only: a rotation of A must not replace B.
+      lifecycle: { ignoreChanges: ['rfc3339'] },
     });
+    const b = slot('B', rotationB);
+    this.slots = [a, b];
+    this.rotation = rotationA;
+    this.secret = a.secret;
+
+    // A's base >= B's base (timecmp is -1, 0 or 1; a literal 0 would be lost by cdktf's renderer).
+    const aIsNewest = Op.neq(Fn.timecmp(rotationA.rfc3339, rotationB.rfc3339), -1);
+    const newest = (pick: (s: BootstrapTokenSlot) => string): string =>
+      Token.asString(Fn.conditional(aIsNewest, pick(a), pick(b)));
+    this.token = newest((s) => s.token);
+    this.tokenId = newest((s) => s.tokenId);
+    this.expiration = newest((s) => s.expiration);
 
     if (props.ssmParameterName !== undefined) {
       this.parameterName = props.ssmParameterName;
@@ -137,7 +183,7 @@ export class BootstrapToken extends Construct {
         name: props.ssmParameterName,
         type: 'SecureString',
         value: this.token,
-        description: 'kubeadm bootstrap token for worker nodes (cdktf-kamaji); rotated with the token Secret',
+        description: 'kubeadm bootstrap token for worker nodes (cdktf-kamaji): the newest of two overlapping tokens',
       });
     }
   }

@@ -47,6 +47,14 @@ export interface JoinConfigurationInput {
   readonly version: KubernetesVersion;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly NodeTaint[];
+  /**
+   * Render kubelet `cloud-provider: external`: the node starts tainted
+   * `node.cloudprovider.kubernetes.io/uninitialized` until the AWS cloud-controller-manager in the
+   * tenant sets its providerID, addresses and zone/instance-type labels (and deletes the Node when the
+   * instance is gone). Off by default here so nothing changes until a pool asks for it.
+   * @default false
+   */
+  readonly cloudProviderExternal?: boolean;
 }
 
 /** JSON strings are valid YAML double-quoted scalars, and keep apply-time values on one line. */
@@ -59,6 +67,7 @@ const q = (s: string): string => JSON.stringify(s);
 export function renderJoinConfiguration(input: JoinConfigurationInput): string {
   const v4 = input.version.minor >= 31;
   const args: [string, string][] = [['node-ip', NODE_IP_PLACEHOLDER]];
+  if (input.cloudProviderExternal === true) args.push(['cloud-provider', 'external']);
   const labels = Object.keys(input.labels)
     .sort()
     .map((k) => `${k}=${input.labels[k]}`);

@@ -1,6 +1,16 @@
 /**
- * What a worker receives as EC2 user data: a cloud-config that writes a few files and runs one bash
- * script, which installs the node software and runs `kubeadm join`.
+ * What a worker receives as EC2 user data: a cloud-config that writes a few files and a systemd unit
+ * (`kamaji-node-bootstrap.service`) that runs one bash script, which installs the node software and
+ * runs `kubeadm join`.
+ *
+ * Self-healing boot (issue 13): the script retries the WHOLE bootstrap (each attempt a fresh
+ * `bash script attempt`, so `set -e` ends only that attempt) with doubling backoff, reading the token
+ * again each time; apt waits for the dpkg lock (`DPkg::Lock::Timeout`, unattended-upgrades holds it
+ * on first boot) and is retried; after `joinAttempts` attempts (counted in /var/lib/kamaji-node, so a
+ * unit restart or reboot continues the count) it writes the reason to the console, tags the instance
+ * `kamaji.io/bootstrap-failure` (best effort, ec2:CreateTags) and shuts down: the Auto Scaling group's
+ * EC2 health check replaces a stopped instance. Shutdown rather than `autoscaling:SetInstanceHealth`:
+ * no AWS CLI (not on Ubuntu's image), no Auto Scaling permission, and it works with the AWS API down.
  *
  * Pure text rendering (cluster-api's `bootstrap/kubeadm/pkg/cloudinit` plays the same role there).
  * Values known only at apply time (the tenant endpoint, its CA, an inline token) arrive as opaque
@@ -28,7 +38,7 @@ import {
   renderJoinConfiguration,
   TOKEN_PLACEHOLDER,
 } from './kubeadm';
-import { formatVersion, KubernetesVersion, minorString } from './versions';
+import { ContainerdSource, containerdFor, formatVersion, KubernetesVersion, minorString } from './versions';
 
 /** EC2's limit on raw user data, before base64. */
 export const USER_DATA_LIMIT_BYTES = 16384;
@@ -50,6 +60,16 @@ export const INLINE_TOKEN_PATH = `${CONFIG_DIR}/bootstrap-token`;
 export const JOIN_TEMPLATE_PATH = `${CONFIG_DIR}/join.yaml.tmpl`;
 export const PRE_JOIN_HOOK_PATH = `${CONFIG_DIR}/pre-join.sh`;
 export const POST_JOIN_HOOK_PATH = `${CONFIG_DIR}/post-join.sh`;
+/** Where the script counts attempts (kept across unit restarts and reboots). */
+export const STATE_DIR = '/var/lib/kamaji-node';
+export const BOOTSTRAP_UNIT = 'kamaji-node-bootstrap.service';
+export const BOOTSTRAP_UNIT_PATH = `/etc/systemd/system/${BOOTSTRAP_UNIT}`;
+/** How long apt waits for the dpkg lock (unattended-upgrades holds it on first boot). */
+export const APT_LOCK_TIMEOUT_SECONDS = 600;
+/** The backoff between attempts doubles from 15 s up to this. */
+export const MAX_BACKOFF_SECONDS = 300;
+/** The instance tag that carries the reason when a node gives up. */
+export const FAILURE_TAG_KEY = 'kamaji.io/bootstrap-failure';
 
 /** Where the node gets its bootstrap token. */
 export type TokenSource =
@@ -72,8 +92,18 @@ export interface NodeBootstrapInput {
   readonly preJoinScript?: string;
   /** bash run after a successful join, as root. */
   readonly postJoinScript?: string;
-  /** How many times `kubeadm join` runs before the script gives up. */
+  /**
+   * How many times the whole bootstrap runs (with backoff) before the instance gives up and shuts
+   * down so its Auto Scaling group replaces it.
+   */
   readonly joinAttempts: number;
+  /** @default containerdFor(version) */
+  readonly containerd?: ContainerdSource;
+  /**
+   * kubelet `--cloud-provider=external` (the tenant runs the AWS cloud-controller-manager).
+   * @default false
+   */
+  readonly cloudProviderExternal?: boolean;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -87,85 +117,153 @@ function sh(s: string): string {
 export function renderBootstrapScript(input: NodeBootstrapInput): string {
   const version = formatVersion(input.version).slice(1);
   const ssm = input.token.delivery === 'ssm' ? input.token : undefined;
+  const containerd = input.containerd ?? containerdFor(input.version);
+  const docker = containerd === ContainerdSource.DOCKER_2;
   const lines = [
     '#!/usr/bin/env bash',
-    '# cdktf-kamaji worker bootstrap (docs/workers.md). KAMAJI_* variables are for tests only.',
+    `# cdktf-kamaji worker bootstrap (docs/workers.md), run by ${BOOTSTRAP_UNIT}. KAMAJI_*: tests only.`,
     'set -euo pipefail',
     'ROOT="${KAMAJI_NODE_ROOT:-}"',
     'IMDS="${KAMAJI_IMDS_ENDPOINT:-http://169.254.169.254}"',
     `K8S_VERSION=${sh(version)}`,
     `K8S_MINOR=${sh(minorString(input.version))}`,
-    `JOIN_ATTEMPTS=${input.joinAttempts}`,
-    'BACKOFF="${KAMAJI_JOIN_BACKOFF_SECONDS:-10}"',
+    `ATTEMPTS=${input.joinAttempts}`,
+    'BACKOFF="${KAMAJI_JOIN_BACKOFF_SECONDS:-15}"',
     `CONF="\${ROOT}${CONFIG_DIR}"`,
-    'log() { printf \'%s kamaji-node-bootstrap: %s\\n\' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }',
+    `STATE="\${ROOT}${STATE_DIR}"`,
+    'log() { printf \'%s kamaji-node-bootstrap: %s\\n\' "$(date -u +%FT%TZ)" "$*" >&2; }',
     'fail() { log "FAILED: $*"; exit 1; }',
-    'run_hook() {',
-    '  if [ -f "${CONF}/$1.sh" ]; then',
-    '    log "running the $1 hook"',
-    '    bash "${CONF}/$1.sh" || fail "the $1 hook exited with status $?"',
-    '  fi',
+    // unattended-upgrades holds the dpkg lock on first boot: apt waits for it, and a failed apt run
+    // (mirror hiccup) is tried again before the attempt fails.
+    `APT=(apt-get -q -y -o DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT_SECONDS} -o Acquire::Retries=3)`,
+    'apt_() {',
+    '  local i',
+    '  for i in 1 2 3; do',
+    '    "${APT[@]}" "$@" && return 0',
+    '    log "apt-get $1 failed (try ${i}/3)"',
+    '    sleep "${BACKOFF}"',
+    '  done',
+    '  return 1',
     '}',
-    'if [ -f "${ROOT}/etc/kubernetes/kubelet.conf" ]; then',
-    '  log "already joined (/etc/kubernetes/kubelet.conf exists); nothing to do"',
-    '  exit 0',
+    'imds_session() { IMDS_TOKEN="$(curl -fsS --retry 3 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "${IMDS}/latest/api/token")"; }',
+    'imds() { curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: ${IMDS_TOKEN}" "${IMDS}/latest/meta-data/$1"; }',
+    '# aws ssm|ec2 ENDPOINT REGION ARG: SigV4 call with the instance role',
+    'aws() {',
+    '  local role creds',
+    '  role="$(imds iam/security-credentials/ | head -n 1)" || return 1',
+    '  [ -n "${role}" ] || { log "no instance profile role in IMDS"; return 1; }',
+    '  creds="$(imds "iam/security-credentials/${role}")" || return 1',
+    '  CREDS="${creds}" python3 - "$@" <<\'PY\'',
+    ...SIGV4_CLIENT,
+    'PY',
+    '}',
+    // The reason goes to the console (EC2 get-console-output) and, best effort, to an instance tag.
+    'give_up() {',
+    '  log "GIVING UP: $1. Shutting down so the Auto Scaling group replaces this instance."',
+    '  printf \'kamaji-node-bootstrap: GIVING UP: %s\\n\' "$1" >"${KAMAJI_CONSOLE:-/dev/console}" 2>/dev/null || true',
+    '  local id region',
+    '  if imds_session && id="$(imds instance-id)" && region="$(imds placement/region)" &&',
+    `    INSTANCE_ID="\${id}" aws ec2 "\${KAMAJI_EC2_ENDPOINT:-https://ec2.\${region}.amazonaws.com}" "\${region}" "$1"; then`,
+    `    log "tagged \${id} ${FAILURE_TAG_KEY}"`,
+    '  else',
+    '    log "could not tag the instance (the node role needs ec2:CreateTags)"',
+    '  fi',
+    '  shutdown -h now "kamaji-node-bootstrap gave up"',
+    '  exit 1',
+    '}',
+    'if [ "${1:-}" != attempt ]; then',
+    '  if [ -f "${ROOT}/etc/kubernetes/kubelet.conf" ]; then',
+    '    log "already joined (/etc/kubernetes/kubelet.conf exists); nothing to do"',
+    '    exit 0',
+    '  fi',
+    '  install -d -m 0700 "${STATE}"',
+    '  n="$(cat "${STATE}/attempts" 2>/dev/null || echo 0)"',
+    '  delay="${BACKOFF}"',
+    '  while :; do',
+    '    [ "${n}" -lt "${ATTEMPTS}" ] || give_up "the bootstrap failed ${n} times (see the log above)"',
+    '    n=$((n + 1))',
+    '    echo "${n}" >"${STATE}/attempts"',
+    '    log "attempt ${n}/${ATTEMPTS}"',
+    '    if bash "$0" attempt; then',
+    '      log "joined the tenant"',
+    '      exit 0',
+    '    fi',
+    '    if command -v kubeadm >/dev/null; then kubeadm reset --force >/dev/null 2>&1 || true; fi',
+    '    if [ "${n}" -lt "${ATTEMPTS}" ]; then',
+    '      log "attempt ${n}/${ATTEMPTS} failed; the whole bootstrap runs again in ${delay}s"',
+    '      sleep "${delay}"',
+    `      delay=$((delay * 2 > ${MAX_BACKOFF_SECONDS} ? ${MAX_BACKOFF_SECONDS} : delay * 2))`,
+    '    fi',
+    '  done',
     'fi',
-    'run_hook pre-join',
+    'if [ -f "${CONF}/pre-join.sh" ]; then',
+    '  log "running the pre-join hook"',
+    '  bash "${CONF}/pre-join.sh" || fail "the pre-join hook exited with status $?"',
+    'fi',
     'log "step 1/6: swap off, kernel modules, sysctls"',
     'swapoff -a',
     'if [ -f "${ROOT}/etc/fstab" ]; then sed -i -E \'/^[^#].*[[:space:]]swap[[:space:]]/s/^/#/\' "${ROOT}/etc/fstab"; fi',
     'modprobe overlay',
     'modprobe br_netfilter',
     'sysctl --system >/dev/null',
-    'log "step 2/6: containerd with the systemd cgroup driver"',
+    `log "step 2/6: containerd (${docker ? "2.x from Docker's apt repository" : "Ubuntu's archive"})"`,
     'export DEBIAN_FRONTEND=noninteractive',
-    'apt-get update -q',
+    'apt_ update',
     // conntrack: kubeadm before 1.32 fails its preflight without it ([ERROR FileExisting-conntrack],
     // check removed by kubernetes/kubernetes#126953), and pkgs.k8s.io kubelet packages stopped
     // depending on it from v1.31.14 (kubernetes/kubernetes#135306); Ubuntu's image lacks it.
-    'apt-get install -y -q apt-transport-https ca-certificates curl gpg containerd conntrack',
+    'apt_ install apt-transport-https ca-certificates curl gpg conntrack',
     'install -d -m 0755 "${ROOT}/etc/apt/keyrings" "${ROOT}/etc/containerd"',
-    'containerd config default | sed -e \'s/SystemdCgroup = false/SystemdCgroup = true/\' >"${ROOT}/etc/containerd/config.toml"',
+  ];
+  if (docker) {
+    lines.push(
+      'DOCKER=https://download.docker.com/linux/ubuntu',
+      'curl -fsSL --retry 5 "${DOCKER}/gpg" -o "${ROOT}/etc/apt/keyrings/docker.asc"',
+      'echo "deb [signed-by=/etc/apt/keyrings/docker.asc] ${DOCKER} $(sed -n \'s/^VERSION_CODENAME=//p\' "${ROOT}/etc/os-release") stable" >"${ROOT}/etc/apt/sources.list.d/docker.list"',
+    );
+  }
+  lines.push(
+    'REPO="https://pkgs.k8s.io/core:/stable:/${K8S_MINOR}/deb/"',
+    'curl -fsSL --retry 5 "${REPO}Release.key" | gpg --batch --yes --dearmor -o "${ROOT}/etc/apt/keyrings/kubernetes-apt-keyring.gpg"',
+    'echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"',
+    'apt_ update',
+  );
+  if (docker) {
+    lines.push(
+      'CTRD="$(apt-cache madison containerd.io | awk \'index($3, "2.") == 1 { print $3; exit }\')"',
+      '[ -n "${CTRD}" ] || fail "no containerd.io 2.x in ${DOCKER}"',
+      'apt_ install --allow-change-held-packages "containerd.io=${CTRD}"',
+      'apt-mark hold containerd.io',
+    );
+  } else {
+    lines.push('apt_ install containerd');
+  }
+  lines.push(
+    // One `SystemdCgroup = true` under the runc options: 1.7 prints `= false` there, 2.x may not print it.
+    "containerd config default | sed -e '/SystemdCgroup/d' -e '/runtimes\\.runc\\.options\\]/a SystemdCgroup = true' >\"${ROOT}/etc/containerd/config.toml\"",
     'grep -q "SystemdCgroup = true" "${ROOT}/etc/containerd/config.toml" || fail "containerd config has no SystemdCgroup = true"',
     'systemctl enable containerd',
     'systemctl restart containerd',
     'log "step 3/6: kubelet and kubeadm ${K8S_VERSION} from pkgs.k8s.io ${K8S_MINOR}"',
-    'REPO="https://pkgs.k8s.io/core:/stable:/${K8S_MINOR}/deb/"',
-    'curl -fsSL --retry 5 "${REPO}Release.key" | gpg --batch --yes --dearmor -o "${ROOT}/etc/apt/keyrings/kubernetes-apt-keyring.gpg"',
-    'echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"',
-    'apt-get update -q',
     'PKG="$(apt-cache madison kubeadm | awk -v v="${K8S_VERSION}-" \'index($3, v) == 1 { print $3; exit }\')"',
     '[ -n "${PKG}" ] || fail "kubeadm ${K8S_VERSION} is not in ${REPO}"',
-    'apt-get install -y -q --allow-change-held-packages "kubelet=${PKG}" "kubeadm=${PKG}"',
+    'apt_ install --allow-change-held-packages "kubelet=${PKG}" "kubeadm=${PKG}"',
     'apt-mark hold kubelet kubeadm',
     'systemctl enable kubelet',
     'log "step 4/6: node name and IP from IMDSv2"',
-    'IMDS_TOKEN="$(curl -fsS --retry 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "${IMDS}/latest/api/token")"',
-    'imds() { curl -fsS --retry 5 -H "X-aws-ec2-metadata-token: ${IMDS_TOKEN}" "${IMDS}/latest/meta-data/$1"; }',
-    'NODE_NAME="$(imds local-hostname)"',
-    'NODE_IP="$(imds local-ipv4)"',
+    'imds_session || fail "no IMDSv2 session token"',
+    'NODE_NAME="$(imds local-hostname)" || fail "IMDS local-hostname failed"',
+    'NODE_IP="$(imds local-ipv4)" || fail "IMDS local-ipv4 failed"',
     '[[ "${NODE_NAME}" =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]] || fail "IMDS local-hostname \\"${NODE_NAME}\\" is not a valid node name"',
     '[[ "${NODE_IP}" =~ ^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$ ]] || fail "IMDS local-ipv4 \\"${NODE_IP}\\" is not an IPv4 address"',
     'log "node ${NODE_NAME} (${NODE_IP})"',
-  ];
+  );
   if (ssm) {
     lines.push(
       `SSM_PARAMETER=${sh(ssm.parameterName)}`,
       `SSM_REGION=${sh(ssm.region)}`,
-      'SSM="${KAMAJI_SSM_ENDPOINT:-https://ssm.${SSM_REGION}.amazonaws.com}"',
       'log "step 5/6: bootstrap token from SSM parameter ${SSM_PARAMETER} (${SSM_REGION})"',
-      'ROLE="$(imds iam/security-credentials/ | head -n 1)"',
-      '[ -n "${ROLE}" ] || fail "no instance profile role in IMDS; the node cannot read its token"',
-      'TOKEN=""',
-      'for i in 1 2 3 4 5; do',
-      '  CREDS="$(imds "iam/security-credentials/${ROLE}")"',
-      '  if TOKEN="$(CREDS="${CREDS}" python3 - "${SSM}" "${SSM_REGION}" "${SSM_PARAMETER}" <<\'PY\'',
-      ...SIGV4_SIGNER,
-      'PY',
-      '  )"; then break; fi',
-      '  log "reading the SSM parameter failed (attempt ${i}/5)"',
-      '  sleep "${BACKOFF}"',
-      'done',
+      'TOKEN="$(aws ssm "${KAMAJI_SSM_ENDPOINT:-https://ssm.${SSM_REGION}.amazonaws.com}" "${SSM_REGION}" "${SSM_PARAMETER}")" || fail "reading the SSM parameter failed"',
     );
   } else {
     lines.push('log "step 5/6: bootstrap token from user data"', `TOKEN="$(cat "\${ROOT}${INLINE_TOKEN_PATH}")"`);
@@ -181,51 +279,76 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
       '/${NODE_IP}/" -e "s/' +
       TOKEN_PLACEHOLDER +
       '/${TOKEN}/" "${CONF}/join.yaml.tmpl" >"${JOIN}")',
-    'log "step 6/6: kubeadm join ${K8S_VERSION} (at most ${JOIN_ATTEMPTS} attempts)"',
-    'attempt=1',
-    'delay="${BACKOFF}"',
-    'until kubeadm join --config "${JOIN}"; do',
-    '  if [ "${attempt}" -ge "${JOIN_ATTEMPTS}" ]; then',
-    '    fail "kubeadm join failed ${attempt} times; giving up (see the kubeadm output above)"',
-    '  fi',
-    '  log "kubeadm join attempt ${attempt}/${JOIN_ATTEMPTS} failed; kubeadm reset, then retry in ${delay}s"',
-    '  kubeadm reset --force >/dev/null 2>&1 || true',
-    '  sleep "${delay}"',
-    '  delay=$((delay * 2))',
-    '  attempt=$((attempt + 1))',
-    'done',
-    'run_hook post-join',
+    'log "step 6/6: kubeadm join ${K8S_VERSION}"',
+    'kubeadm join --config "${JOIN}" || fail "kubeadm join failed (see its output above)"',
+    'if [ -f "${CONF}/post-join.sh" ]; then',
+    '  log "running the post-join hook"',
+    '  bash "${CONF}/post-join.sh" || fail "the post-join hook exited with status $?"',
+    'fi',
     'log "joined tenant as node ${NODE_NAME}"',
   );
   return lines.join('\n') + '\n';
 }
 
 /**
- * SigV4 for `AmazonSSM.GetParameter` with instance-role (session) credentials: the session token is
- * sent as `X-Amz-Security-Token` and is one of the signed headers.
+ * SigV4 with instance-role (session) credentials, the session token sent as `X-Amz-Security-Token`
+ * and signed: `ssm` GetParameter (prints the value) or `ec2` CreateTags of this instance (the tag
+ * value is the argument).
  */
-const SIGV4_SIGNER = [
-  'import datetime, hashlib, hmac, json, os, sys, urllib.parse, urllib.request',
-  'endpoint, region, name = sys.argv[1:4]',
-  'creds = json.loads(os.environ["CREDS"])',
-  'body = json.dumps({"Name": name, "WithDecryption": True}).encode()',
-  'stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")',
-  'h = {"content-type": "application/x-amz-json-1.1", "host": urllib.parse.urlsplit(endpoint).netloc,',
-  '     "x-amz-date": stamp, "x-amz-security-token": creds["Token"], "x-amz-target": "AmazonSSM.GetParameter"}',
-  'signed = ";".join(sorted(h))',
-  'canon = "\\n".join(["POST", "/", ""] + [k + ":" + h[k] for k in sorted(h)] + ["", signed, hashlib.sha256(body).hexdigest()])',
-  'scope = stamp[:8] + "/" + region + "/ssm/aws4_request"',
-  'key = ("AWS4" + creds["SecretAccessKey"]).encode()',
-  'for part in (stamp[:8], region, "ssm", "aws4_request"):',
-  '    key = hmac.new(key, part.encode(), hashlib.sha256).digest()',
-  'text = "AWS4-HMAC-SHA256\\n" + stamp + "\\n" + scope + "\\n" + hashlib.sha256(canon.encode()).hexdigest()',
-  'sig = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()',
-  'h["authorization"] = ("AWS4-HMAC-SHA256 Credential=" + creds["AccessKeyId"] + "/" + scope',
-  '                      + ", SignedHeaders=" + signed + ", Signature=" + sig)',
-  'req = urllib.request.Request(endpoint.rstrip("/") + "/", data=body, headers=h, method="POST")',
-  'with urllib.request.urlopen(req, timeout=10) as resp:',
-  '    print(json.load(resp)["Parameter"]["Value"])',
+const SIGV4_CLIENT = [
+  'import datetime, hashlib as hl, hmac, json, os, sys, urllib.parse as up, urllib.request as ur',
+  'svc, url, region, arg = sys.argv[1:5]',
+  'c = json.loads(os.environ["CREDS"])',
+  'h = {"host": up.urlsplit(url).netloc}',
+  'if svc == "ssm":',
+  '    body = json.dumps({"Name": arg, "WithDecryption": True})',
+  '    h.update({"content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter"})',
+  'else:',
+  '    body = up.urlencode({"Action": "CreateTags", "Version": "2016-11-15", "ResourceId.1": os.environ["INSTANCE_ID"],',
+  `                         "Tag.1.Key": "${FAILURE_TAG_KEY}", "Tag.1.Value": arg[:256]})`,
+  '    h["content-type"] = "application/x-www-form-urlencoded; charset=utf-8"',
+  'body = body.encode()',
+  't = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")',
+  'h.update({"x-amz-date": t, "x-amz-security-token": c["Token"]})',
+  'sh = lambda b: hl.sha256(b).hexdigest()',
+  'names = ";".join(sorted(h))',
+  'canon = "\\n".join(["POST", "/", ""] + [k + ":" + h[k] for k in sorted(h)] + ["", names, sh(body)])',
+  'scope = "/".join([t[:8], region, svc, "aws4_request"])',
+  'key = ("AWS4" + c["SecretAccessKey"]).encode()',
+  'for part in scope.split("/"):',
+  '    key = hmac.digest(key, part.encode(), "sha256")',
+  'sig = hmac.new(key, "\\n".join(["AWS4-HMAC-SHA256", t, scope, sh(canon.encode())]).encode(), "sha256").hexdigest()',
+  'h["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (c["AccessKeyId"], scope, names, sig)',
+  'with ur.urlopen(ur.Request(url.rstrip("/") + "/", data=body, headers=h), timeout=10) as r:',
+  '    out = r.read()',
+  'if svc == "ssm":',
+  '    print(json.loads(out)["Parameter"]["Value"])',
 ];
+
+/** The systemd unit that runs the bootstrap (its log also goes to the console). */
+export function renderBootstrapUnit(): string {
+  return [
+    '[Unit]',
+    'Description=cdktf-kamaji worker bootstrap (join the tenant; retries, then gives up)',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    'ConditionPathExists=!/etc/kubernetes/kubelet.conf',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStart=${BOOTSTRAP_SCRIPT_PATH}`,
+    'TimeoutStartSec=infinity',
+    // The script counts attempts in /var/lib/kamaji-node, so a restart (or a reboot) continues the
+    // count instead of starting over.
+    'Restart=on-failure',
+    'RestartSec=60',
+    'StandardOutput=journal+console',
+    'StandardError=journal+console',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
 
 interface WriteFile {
   readonly path: string;
@@ -268,7 +391,12 @@ export function renderCloudConfig(input: NodeBootstrapInput): string {
     {
       path: JOIN_TEMPLATE_PATH,
       permissions: '0600',
-      content: renderJoinConfiguration({ version: input.version, labels: input.labels, taints: input.taints }),
+      content: renderJoinConfiguration({
+        version: input.version,
+        labels: input.labels,
+        taints: input.taints,
+        cloudProviderExternal: input.cloudProviderExternal,
+      }),
     },
   ];
   if (input.token.delivery === 'inline') {
@@ -281,6 +409,7 @@ export function renderCloudConfig(input: NodeBootstrapInput): string {
     files.push({ path: POST_JOIN_HOOK_PATH, permissions: '0700', content: hookScript(input.postJoinScript) });
   }
   files.push({ path: BOOTSTRAP_SCRIPT_PATH, permissions: '0700', content: renderBootstrapScript(input) });
+  files.push({ path: BOOTSTRAP_UNIT_PATH, permissions: '0644', content: renderBootstrapUnit() });
 
   const lines = [
     '#cloud-config',
@@ -291,7 +420,8 @@ export function renderCloudConfig(input: NodeBootstrapInput): string {
     // owner is cloud-init's default, root:root.
     lines.push(`- path: ${q(f.path)}`, `  permissions: ${q(f.permissions)}`, '  content: |', block(f.content));
   }
-  lines.push('runcmd:', `- [${q(BOOTSTRAP_SCRIPT_PATH)}]`);
+  // --no-block: cloud-final does not wait for the join; the unit logs to the console itself.
+  lines.push('runcmd:', '- [systemctl, daemon-reload]', `- [systemctl, enable, --now, --no-block, ${BOOTSTRAP_UNIT}]`);
   return lines.join('\n') + '\n';
 }
 

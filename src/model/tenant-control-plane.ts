@@ -22,7 +22,14 @@ import { Cidr, CIDR_RULE, cidrsOverlap, contains, formatIp, parseCidr, parseIp, 
 import { Problems } from './errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label, isDns1123Subdomain } from './names';
 import { DEFAULT_DATASTORE_NAME } from './platform';
-import { checkVersion, formatVersion, KubernetesVersion, parseVersion, skewProblem, upgradeProblem } from './versions';
+import {
+  checkVersion,
+  formatVersion,
+  kubeletSkewProblem,
+  KubernetesVersion,
+  parseVersion,
+  upgradeProblem,
+} from './versions';
 
 export const TCP_API_VERSION = 'kamaji.clastix.io/v1alpha1';
 export const TCP_KIND = 'TenantControlPlane';
@@ -476,7 +483,8 @@ export function validateTenantControlPlane(spec: TenantControlPlaneSpec, problem
       ? version
       : checkVersion(problems, 'oldestKubeletVersion', spec.oldestKubeletVersion);
   if (version && oldest) {
-    const skew = skewProblem(version, oldest);
+    // Any kubelet (not only kubeadm workers, whose floor the worker pools check): the skew policy alone.
+    const skew = kubeletSkewProblem(version, oldest);
     problems.check(skew === undefined, 'oldestKubeletVersion', spec.oldestKubeletVersion, skew ?? '');
   }
 

@@ -51,7 +51,28 @@ const poolSettings = {
   tokenDelivery: str('How nodes get the bootstrap token', ['ssm', 'inline']),
   kubernetesVersion: str('Kubelet version (defaults to the control plane version)'),
   rootVolumeSizeGiB: int('Root volume size in GiB', 8, 16384),
-  amiId: str('AMI id (default: the latest Canonical Ubuntu 24.04)'),
+  amiId: str('AMI id (excludes ubuntuRelease, imageSerial, architecture); changing it rolls the pool'),
+  ubuntuRelease: str("Ubuntu release of Canonical's image (default 24.04)", ['24.04', '22.04']),
+  imageSerial: str(
+    "Canonical's image build serial YYYYMMDD[.N] (default: the pinned serial of this cdktf-kamaji release); `cdktf-kamaji image` finds the newest; changing it rolls the pool",
+  ),
+  architecture: str("CPU architecture of Canonical's image (default amd64; arm64 for Graviton)", ['amd64', 'arm64']),
+  instanceWarmupSeconds: int(
+    'Instance refresh: seconds a new node warms up before the next replacement (default 300)',
+    0,
+    3600,
+  ),
+  checkpointPercentages: list(
+    int(undefined, 1, 100),
+    'Instance refresh checkpoints: ascending percentages of replaced nodes, the last 100',
+  ),
+  checkpointDelaySeconds: int('Instance refresh: pause at each checkpoint in seconds (default 3600)', 0, 172800),
+  egress: str('Node egress: all (default, like EKS node groups) or restricted (control plane, mirrors, pool)', [
+    'all',
+    'restricted',
+  ]),
+  nodePortIngress: bool('Admit TCP 30000-32767 (NodePorts) for tenant load balancers (default true)'),
+  nodePortSourceCidrs: list(str(), "Where NodePort traffic comes from (default: the pool VPC's CIDR blocks)"),
   spot: bool('Use spot capacity'),
 };
 
@@ -109,6 +130,25 @@ const tenant = obj(
     dataStore: str('Name of the DataStore holding this tenant (default: the platform default)'),
     workers: list(pool, 'Worker pools'),
     cni: str('CNI installed into the tenant', ['calico', 'none']),
+    cloudIntegration: obj(
+      {
+        cloudControllerManager: bool('AWS cloud-controller-manager in the tenant (default true)'),
+        ebsCsi: bool('EBS CSI driver in the tenant (default true; needs IMDS hop limit 2 on the pools)'),
+        defaultStorageClass: bool('A default gp3 StorageClass (default: with EBS CSI)'),
+      },
+      [],
+      'AWS integration inside the tenant: LoadBalancer Services, Node lifecycle, volumes',
+    ),
+    drain: obj(
+      {
+        enabled: bool('aws-node-termination-handler in queue mode and lifecycle hooks (default true)'),
+        heartbeatTimeoutSeconds: int('Lifecycle hook heartbeat timeout in seconds (default 300)', 30, 7200),
+        spotInterruptions: bool('Drain on spot interruption warnings (default true)'),
+        rebalanceRecommendations: bool('Drain on rebalance recommendations (default true)'),
+      },
+      [],
+      'Drain nodes before EC2 terminates them (refresh, scale-in, spot interruption)',
+    ),
   },
   ['name'],
 );

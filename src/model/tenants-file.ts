@@ -56,6 +56,15 @@ export interface PoolSettings {
   readonly kubernetesVersion?: string;
   readonly rootVolumeSizeGiB?: number;
   readonly amiId?: string;
+  readonly ubuntuRelease?: string;
+  readonly imageSerial?: string;
+  readonly architecture?: 'amd64' | 'arm64';
+  readonly instanceWarmupSeconds?: number;
+  readonly checkpointPercentages?: number[];
+  readonly checkpointDelaySeconds?: number;
+  readonly egress?: 'all' | 'restricted';
+  readonly nodePortIngress?: boolean;
+  readonly nodePortSourceCidrs?: string[];
   readonly spot?: boolean;
 }
 export interface PoolEntry extends PoolSettings {
@@ -99,6 +108,17 @@ export interface TenantEntry {
   readonly dataStore?: string;
   readonly workers?: PoolEntry[];
   readonly cni?: 'calico' | 'none';
+  readonly cloudIntegration?: {
+    readonly cloudControllerManager?: boolean;
+    readonly ebsCsi?: boolean;
+    readonly defaultStorageClass?: boolean;
+  };
+  readonly drain?: {
+    readonly enabled?: boolean;
+    readonly heartbeatTimeoutSeconds?: number;
+    readonly spotInterruptions?: boolean;
+    readonly rebalanceRecommendations?: boolean;
+  };
 }
 export type StateEntry = StateSpec;
 export interface TenantsFile {
@@ -129,6 +149,8 @@ export interface ResolvedTenant {
   readonly dataStore: string;
   readonly workers: PoolEntry[];
   readonly cni: 'calico' | 'none';
+  readonly cloudIntegration: NonNullable<TenantEntry['cloudIntegration']>;
+  readonly drain: NonNullable<TenantEntry['drain']>;
 }
 
 export interface LoadedTenantsFile {
@@ -405,7 +427,7 @@ function checkRules(
       const wat: DocPath = [...at, 'workers', j];
       if (!isMapping(w) || damage.incompleteAt(wat)) return [];
       if (damage.incompleteUnder(wat)) renderable = false;
-      const pool: PoolEntry = { ...(file.defaults?.workers ?? {}), ...w };
+      const pool: PoolEntry = { ...poolDefaultsFor(file.defaults?.workers, w), ...w };
       if (!isDns1123Label(w.name)) add([...wat, 'name'], w.name, DNS1123_LABEL_RULE);
       else if (poolNames.has(w.name))
         add(
@@ -459,6 +481,8 @@ function checkRules(
       dataStore,
       workers,
       cni: t.cni ?? 'calico',
+      cloudIntegration: t.cloudIntegration ?? {},
+      drain: t.drain ?? {},
     };
     if (pkiKnown && pki.source === 'files' && pki.certPath && pki.keyPath) {
       checksAt(checks.pkiFiles, tenant, tenantProblems, [...at, 'pki'], add);
@@ -549,6 +573,21 @@ export function splitPath(field: string): DocPath {
   const out: (string | number)[] = [];
   for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
   return out;
+}
+
+const CANONICAL_IMAGE_KEYS = ['ubuntuRelease', 'imageSerial', 'architecture'] as const;
+
+/**
+ * The defaults a pool inherits. A pool that pins its image one way (an `amiId`, or a Canonical
+ * release/serial/architecture) does not inherit the other way from the defaults: the two exclude
+ * each other, and the pool's own choice wins.
+ */
+export function poolDefaultsFor(defaults: PoolSettings | undefined, pool: PoolSettings): PoolSettings {
+  if (!defaults) return {};
+  const drop: string[] = [];
+  if (pool.amiId !== undefined) drop.push(...CANONICAL_IMAGE_KEYS);
+  if (CANONICAL_IMAGE_KEYS.some((k) => pool[k] !== undefined)) drop.push('amiId');
+  return Object.fromEntries(Object.entries(defaults).filter(([k]) => !drop.includes(k))) as PoolSettings;
 }
 
 /** Pool sizes with defaults: min 1, max = max(min, 3), desired = min. */

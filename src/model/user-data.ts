@@ -7,10 +7,12 @@
 import { Problems, ValidationError } from './errors';
 import { TaintEffect } from './kubeadm';
 import { byteLength, renderCloudConfig, TokenSource } from './node-bootstrap';
-import { PoolEntry, poolSizes, ResolvedTenant } from './tenants-file';
+import { PoolEntry, PoolSettings, poolSizes, ResolvedTenant } from './tenants-file';
+import { ImageArchitecture } from './ubuntu-images';
 import { parseVersion } from './versions';
 import {
   checkUserDataSize,
+  NodeEgress,
   nodeBootstrapInput,
   TokenDelivery,
   validateWorkerPool,
@@ -98,12 +100,41 @@ export function poolInput(pool: PoolEntry): WorkerPoolInput {
     ...poolSizes(pool),
     subnetIds: pool.subnetIds,
     amiId: pool.amiId,
+    ...poolImageRollingEgress(pool),
     rootVolumeSizeGiB: pool.rootVolumeSizeGiB,
     kubernetesVersion: pool.kubernetesVersion,
     labels: pool.labels,
     taints: pool.taints?.map((t) => ({ key: t.key, value: t.value, effect: t.effect as TaintEffect })),
     tokenDelivery: pool.tokenDelivery === 'inline' ? TokenDelivery.INLINE : TokenDelivery.SSM,
     spot: pool.spot,
+  };
+}
+
+/**
+ * A tenants-file pool's image, instance refresh and network settings as pool options (shared by
+ * {@link poolInput} and the fleet app's construct options, so both read the file the same way).
+ */
+export function poolImageRollingEgress(pool: PoolSettings): {
+  ubuntuRelease?: string;
+  imageSerial?: string;
+  architecture?: ImageArchitecture;
+  instanceWarmupSeconds?: number;
+  checkpointPercentages?: number[];
+  checkpointDelaySeconds?: number;
+  egress?: NodeEgress;
+  nodePortIngress?: boolean;
+  nodePortSourceCidrs?: string[];
+} {
+  return {
+    ubuntuRelease: pool.ubuntuRelease,
+    imageSerial: pool.imageSerial,
+    architecture: pool.architecture as ImageArchitecture | undefined,
+    instanceWarmupSeconds: pool.instanceWarmupSeconds,
+    checkpointPercentages: pool.checkpointPercentages,
+    checkpointDelaySeconds: pool.checkpointDelaySeconds,
+    egress: pool.egress as NodeEgress | undefined,
+    nodePortIngress: pool.nodePortIngress,
+    nodePortSourceCidrs: pool.nodePortSourceCidrs,
   };
 }
 
@@ -114,7 +145,8 @@ export function tenantPoolUserData(tenant: ResolvedTenant, pool: PoolEntry): Ren
     controlPlaneVersion: tenant.kubernetesVersion,
     // Required by the file's rules whenever a tenant has pools; the fallback only keeps this total.
     awsRegion: tenant.awsRegion ?? 'us-east-1',
-    pool: poolInput(pool),
+    // As the nodes stack builds it: kubelets defer to the tenant's cloud-controller-manager (on by default).
+    pool: { ...poolInput(pool), cloudProviderExternal: tenant.cloudIntegration?.cloudControllerManager ?? true },
   };
 }
 

@@ -5,8 +5,16 @@
  *   ceiling (v1.36.x at the pinned `26.8.2-edge`). DESIGN.md section 3.
  * - The kubelet is never newer than the control plane and at most 3 minors older (Kubernetes
  *   version-skew policy since 1.28). DESIGN.md section 5.
- * - The floor is the oldest minor whose worker bootstrap this project renders and tests (kubeadm
- *   v1beta3 for 1.30, v1beta4 from 1.31; pkgs.k8s.io repositories exist for each).
+ * - The control-plane floor is 1.30 (Kamaji runs it). The WORKER floor is 1.31: Kamaji (26.8.2-edge
+ *   builds with k8s.io/kubernetes v1.36.3) writes `kube-system/kubeadm-config` through kubeadm's own
+ *   `uploadconfig.UploadConfiguration`, which since 1.31 stores the ClusterConfiguration as
+ *   `kubeadm.k8s.io/v1beta4` (kubernetes/kubernetes#125029: "The storage configuration in the
+ *   kube-system/kubeadm-config ConfigMap is now a v1beta4 ClusterConfiguration"). `kubeadm join`
+ *   reads that ConfigMap in preflight; v1beta4 is a released API only from kubeadm 1.31 (1.28-1.30
+ *   carried an unreleased draft behind --allow-experimental-api, kubernetes/kubernetes#118866), so a
+ *   kubeadm 1.30 worker cannot be relied on to decode it. Kamaji's version does not follow the
+ *   tenant's: a 1.30 control plane gets the same v1beta4 ConfigMap.
+ * - containerd per minor: see {@link containerdFor}.
  */
 import { Problems } from './errors';
 
@@ -20,6 +28,11 @@ export interface KubernetesVersion {
 export const KAMAJI_MAX_MINOR = 36;
 /** Lowest minor this project supports. */
 export const MIN_SUPPORTED_MINOR = 30;
+/**
+ * Lowest minor a kubeadm-joined worker may run: kubeadm 1.31 is the first release whose v1beta4 API
+ * (the form Kamaji stores `kubeadm-config` in) is released, not experimental.
+ */
+export const MIN_WORKER_MINOR = 31;
 /** How many minors a kubelet may lag the control plane. */
 export const MAX_KUBELET_SKEW = 3;
 /** The version the quickstart and the examples default to. */
@@ -79,13 +92,69 @@ export function upgradeProblem(from: KubernetesVersion, to: KubernetesVersion): 
   return undefined;
 }
 
-/** Why a kubelet at `kubelet` may not join a control plane at `controlPlane`, or undefined. */
+/**
+ * Why a kubeadm-joined worker at `kubelet` may not join a control plane at `controlPlane`, or
+ * undefined: the worker floor ({@link MIN_WORKER_MINOR}) and the version-skew policy. Every worker
+ * pool check uses this one.
+ */
 export function skewProblem(controlPlane: KubernetesVersion, kubelet: KubernetesVersion): string | undefined {
+  return workerFloorProblem(kubelet) ?? kubeletSkewProblem(controlPlane, kubelet);
+}
+
+/**
+ * The version-skew policy alone (any kubelet, however it joins): not newer than the control plane,
+ * at most {@link MAX_KUBELET_SKEW} minors older. The control plane's `oldestKubeletVersion` uses it.
+ */
+export function kubeletSkewProblem(controlPlane: KubernetesVersion, kubelet: KubernetesVersion): string | undefined {
   if (kubelet.major !== controlPlane.major || kubelet.minor > controlPlane.minor) {
     return `kubelet ${formatVersion(kubelet)} is newer than the control plane ${formatVersion(controlPlane)}; upgrade the control plane first`;
   }
   if (controlPlane.minor - kubelet.minor > MAX_KUBELET_SKEW) {
     return `kubelet ${formatVersion(kubelet)} is more than ${MAX_KUBELET_SKEW} minors older than the control plane ${formatVersion(controlPlane)}`;
+  }
+  return undefined;
+}
+
+/** Why kubeadm at `kubelet` cannot join a Kamaji tenant, or undefined. */
+export function workerFloorProblem(kubelet: KubernetesVersion): string | undefined {
+  if (kubelet.major === 1 && kubelet.minor < MIN_WORKER_MINOR) {
+    return `worker ${formatVersion(kubelet)} is below v1.${MIN_WORKER_MINOR}: Kamaji stores kube-system/kubeadm-config as kubeadm.k8s.io/v1beta4, which kubeadm reads only from v1.${MIN_WORKER_MINOR} (kubernetes/kubernetes#125029)`;
+  }
+  return undefined;
+}
+
+/** Where a worker's containerd comes from. */
+export enum ContainerdSource {
+  /** `containerd.io` 2.x from Docker's apt repository (download.docker.com), pinned to major 2. */
+  DOCKER_2 = 'docker-2',
+  /** `containerd` from the Ubuntu archive: 1.7 on 24.04, end of life upstream. */
+  UBUNTU_ARCHIVE = 'ubuntu-archive',
+}
+
+/**
+ * The first minor whose kubelet drops the fallbacks containerd 1.x needs (the cgroup-driver query
+ * through the RuntimeConfig CRI call): announced for 1.36, deferred to 1.37
+ * (kubernetes/kubernetes#136846), then to 1.38 (kubernetes/kubernetes#139121, KEP-4033 update
+ * kubernetes/enhancements#6087, because containerd 1.7 reaches end of life in September 2026).
+ */
+export const FIRST_MINOR_WITHOUT_CONTAINERD_1 = 38;
+
+/**
+ * containerd per Kubernetes minor. Every minor we support (1.31 to 1.36) still runs on containerd
+ * 1.7, but 1.7 is end of life (containerd RELEASES.md; September 2026 per kubernetes/enhancements#6087)
+ * and containerd's Kubernetes matrix lists 2.0+/2.1+ for 1.30 to 1.33, so every minor defaults to
+ * containerd 2.x from Docker's repository. The Ubuntu archive (1.7) stays possible below
+ * {@link FIRST_MINOR_WITHOUT_CONTAINERD_1}.
+ */
+export function containerdFor(v: KubernetesVersion): ContainerdSource {
+  void v;
+  return ContainerdSource.DOCKER_2;
+}
+
+/** Why `source` cannot run a kubelet at `v`, or undefined. */
+export function containerdProblem(v: KubernetesVersion, source: ContainerdSource): string | undefined {
+  if (source === ContainerdSource.UBUNTU_ARCHIVE && v.minor >= FIRST_MINOR_WITHOUT_CONTAINERD_1) {
+    return `kubelet ${formatVersion(v)} no longer supports containerd 1.x (Ubuntu's archive ships 1.7); use containerd 2.x`;
   }
   return undefined;
 }

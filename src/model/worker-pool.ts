@@ -11,6 +11,17 @@ import { DNS1123_LABEL_RULE, isDns1123Label } from './names';
 import { NodeBootstrapInput, TokenSource, USER_DATA_LIMIT_BYTES, worstCaseUserDataBytes } from './node-bootstrap';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 import { DEFAULT_API_PORT, DEFAULT_KONNECTIVITY_PORT } from './tenant-control-plane';
+import {
+  checkUbuntuImage,
+  DEFAULT_IMAGE_ARCHITECTURE,
+  DEFAULT_IMAGE_SERIAL,
+  DEFAULT_UBUNTU_RELEASE,
+  ImageArchitecture,
+  instanceTypeArchitecture,
+  UbuntuImage,
+} from './ubuntu-images';
+
+export { CANONICAL_OWNER_ID, ImageArchitecture } from './ubuntu-images';
 
 export const DEFAULT_INSTANCE_TYPE = 't3.medium';
 export const DEFAULT_ROOT_VOLUME_GIB = 30;
@@ -19,9 +30,13 @@ export const DEFAULT_JOIN_ATTEMPTS = 5;
 /** The tenant API server and konnectivity ports: the control plane's defaults. */
 export const DEFAULT_TENANT_API_PORT = DEFAULT_API_PORT;
 export const KONNECTIVITY_PORT = DEFAULT_KONNECTIVITY_PORT;
-/** Canonical's AWS account: the owner of the official Ubuntu AMIs. */
-export const CANONICAL_OWNER_ID = '099720109477';
-export const UBUNTU_2404_AMI_NAME = 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*';
+/** Seconds an instance refresh waits after a new node is InService before it counts it healthy. */
+export const DEFAULT_INSTANCE_WARMUP_SECONDS = 300;
+/** Launch before terminate (DESIGN.md section 6): never below the desired capacity, at most double. */
+export const REFRESH_MIN_HEALTHY_PERCENTAGE = 100;
+export const REFRESH_MAX_HEALTHY_PERCENTAGE = 200;
+/** Kubernetes' default NodePort range (kube-apiserver `--service-node-port-range`). */
+export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 /** An Auto Scaling group takes at most 40 launch-template overrides (instance types). */
 const MAX_INSTANCE_TYPES = 40;
 
@@ -39,6 +54,21 @@ export enum TokenDelivery {
   INLINE = 'inline',
 }
 
+/** What the nodes' security group lets out. */
+export enum NodeEgress {
+  /**
+   * Everything, IPv4 and IPv6, like EKS node groups (terraform-aws-eks `egress_all`): pods reach any
+   * service, and their traffic leaves through the node's security group.
+   */
+  ALL = 'all',
+  /**
+   * Only the pool's own nodes, the tenant API server and konnectivity ports (`controlPlaneCidrs`) and
+   * HTTP(S) to package mirrors and registries (`packageMirrorCidrs`): workloads that talk to anything
+   * else fail.
+   */
+  RESTRICTED = 'restricted',
+}
+
 export interface WorkerPoolInput {
   name: string;
   instanceTypes?: readonly string[];
@@ -47,6 +77,15 @@ export interface WorkerPoolInput {
   desiredSize?: number;
   subnetIds?: readonly string[];
   amiId?: string;
+  ubuntuRelease?: string;
+  imageSerial?: string;
+  architecture?: ImageArchitecture;
+  instanceWarmupSeconds?: number;
+  checkpointPercentages?: readonly number[];
+  checkpointDelaySeconds?: number;
+  egress?: NodeEgress;
+  nodePortIngress?: boolean;
+  nodePortSourceCidrs?: readonly string[];
   rootVolumeSizeGiB?: number;
   httpPutResponseHopLimit?: number;
   kubernetesVersion?: string;
@@ -65,6 +104,7 @@ export interface WorkerPoolInput {
   controlPlaneCidrs?: readonly string[];
   packageMirrorCidrs?: readonly string[];
   ssmSessionManager?: boolean;
+  cloudProviderExternal?: boolean;
   tags?: Readonly<Record<string, string>>;
 }
 
@@ -75,7 +115,19 @@ export interface WorkerPoolSpec {
   readonly maxSize: number;
   readonly desiredSize: number;
   readonly subnetIds: readonly string[];
+  /** An explicit AMI: when set, {@link image} is undefined. */
   readonly amiId?: string;
+  /** The pinned Canonical image, unless {@link amiId} is set. */
+  readonly image?: UbuntuImage;
+  /** Image settings given beside `amiId` (refused: one of them would be silently ignored). */
+  readonly imageConflicts: readonly { readonly field: string; readonly value: unknown }[];
+  readonly instanceWarmupSeconds: number;
+  readonly checkpointPercentages: readonly number[];
+  readonly checkpointDelaySeconds?: number;
+  readonly egress: NodeEgress;
+  readonly nodePortIngress: boolean;
+  /** Undefined: the VPC's CIDR block (known at apply time). */
+  readonly nodePortSourceCidrs?: readonly string[];
   readonly rootVolumeSizeGiB: number;
   readonly hopLimit: number;
   /** The worker version as given (defaults to the control plane's). */
@@ -95,7 +147,20 @@ export interface WorkerPoolSpec {
   readonly controlPlaneCidrs: readonly string[];
   readonly packageMirrorCidrs: readonly string[];
   readonly ssmSessionManager: boolean;
+  /** kubelet `--cloud-provider=external` (a cloud-controller-manager initializes the nodes). */
+  readonly cloudProviderExternal: boolean;
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The image settings given beside an `amiId` (they would be ignored): the fields of `input` that
+ * conflict. Checked on the input, since the spec drops them.
+ */
+export function conflictingImageFields(input: WorkerPoolInput): { field: string; value: unknown }[] {
+  if (input.amiId === undefined) return [];
+  return (['ubuntuRelease', 'imageSerial', 'architecture'] as const)
+    .filter((field) => input[field] !== undefined)
+    .map((field) => ({ field, value: input[field] }));
 }
 
 export function workerPoolSpec(input: WorkerPoolInput, controlPlaneVersion: string): WorkerPoolSpec {
@@ -108,6 +173,21 @@ export function workerPoolSpec(input: WorkerPoolInput, controlPlaneVersion: stri
     desiredSize: input.desiredSize ?? minSize,
     subnetIds: input.subnetIds ?? [],
     amiId: input.amiId,
+    image:
+      input.amiId === undefined
+        ? {
+            release: input.ubuntuRelease ?? DEFAULT_UBUNTU_RELEASE,
+            architecture: input.architecture ?? DEFAULT_IMAGE_ARCHITECTURE,
+            serial: input.imageSerial ?? DEFAULT_IMAGE_SERIAL,
+          }
+        : undefined,
+    imageConflicts: conflictingImageFields(input),
+    instanceWarmupSeconds: input.instanceWarmupSeconds ?? DEFAULT_INSTANCE_WARMUP_SECONDS,
+    checkpointPercentages: input.checkpointPercentages ?? [],
+    checkpointDelaySeconds: input.checkpointDelaySeconds,
+    egress: input.egress ?? NodeEgress.ALL,
+    nodePortIngress: input.nodePortIngress ?? true,
+    nodePortSourceCidrs: input.nodePortSourceCidrs,
     rootVolumeSizeGiB: input.rootVolumeSizeGiB ?? DEFAULT_ROOT_VOLUME_GIB,
     hopLimit: input.httpPutResponseHopLimit ?? DEFAULT_HOP_LIMIT,
     kubernetesVersion: input.kubernetesVersion ?? controlPlaneVersion,
@@ -126,6 +206,7 @@ export function workerPoolSpec(input: WorkerPoolInput, controlPlaneVersion: stri
     controlPlaneCidrs: input.controlPlaneCidrs ?? ['0.0.0.0/0'],
     packageMirrorCidrs: input.packageMirrorCidrs ?? ['0.0.0.0/0'],
     ssmSessionManager: input.ssmSessionManager ?? false,
+    cloudProviderExternal: input.cloudProviderExternal ?? false,
     tags: input.tags ?? {},
   };
 }
@@ -263,6 +344,27 @@ export function validateWorkerPool(
   if (spec.amiId !== undefined) {
     problems.check(AMI_ID.test(spec.amiId), 'amiId', spec.amiId, 'must be an AMI id such as "ami-0123456789abcdef0"');
   }
+  for (const { field, value } of spec.imageConflicts) {
+    problems.add(
+      field,
+      value,
+      'must not be set together with amiId: pin the image one way (an AMI id, or a Canonical release, architecture and serial)',
+    );
+  }
+  if (spec.image && checkUbuntuImage(spec.image, problems)) {
+    const image = spec.image;
+    const other = spec.instanceTypes.filter((t) => {
+      const arch = instanceTypeArchitecture(t);
+      return arch !== undefined && arch !== image.architecture;
+    });
+    problems.check(
+      other.length === 0,
+      'architecture',
+      image.architecture,
+      `must match the instance types (${other.join(', ')} run ${image.architecture === ImageArchitecture.AMD64 ? 'arm64' : 'amd64'}): set architecture ${image.architecture === ImageArchitecture.AMD64 ? 'arm64' : 'amd64'} or pick ${image.architecture} instance types`,
+    );
+  }
+  checkRefresh(spec, problems);
   problems.check(
     Number.isInteger(spec.rootVolumeSizeGiB) && spec.rootVolumeSizeGiB >= 8 && spec.rootVolumeSizeGiB <= 16384,
     'rootVolumeSizeGiB',
@@ -303,9 +405,16 @@ export function validateWorkerPool(
     spec.onDemandPercentageAboveBaseCapacity,
     'must be a whole percentage from 0 to 100',
   );
+  problems.check(
+    Object.values(NodeEgress).includes(spec.egress),
+    'egress',
+    spec.egress,
+    `must be one of ${Object.values(NodeEgress).join(', ')}`,
+  );
   for (const [field, list] of [
     ['controlPlaneCidrs', spec.controlPlaneCidrs],
     ['packageMirrorCidrs', spec.packageMirrorCidrs],
+    ['nodePortSourceCidrs', spec.nodePortSourceCidrs ?? []],
   ] as const) {
     list.forEach((c, i) =>
       problems.check(isCidr(c), `${field}[${i}]`, c, 'must be an IPv4 CIDR such as "10.0.0.0/16"'),
@@ -360,6 +469,46 @@ export function validateWorkerPool(
   return version;
 }
 
+/** Instance refresh preferences: warm-up, checkpoints and their delay. */
+function checkRefresh(spec: WorkerPoolSpec, problems: Problems): void {
+  problems.check(
+    Number.isInteger(spec.instanceWarmupSeconds) &&
+      spec.instanceWarmupSeconds >= 0 &&
+      spec.instanceWarmupSeconds <= 3600,
+    'instanceWarmupSeconds',
+    spec.instanceWarmupSeconds,
+    'must be a whole number of seconds from 0 to 3600 (the time a new node needs to join and turn Ready)',
+  );
+  const points = spec.checkpointPercentages;
+  if (points.length > 0) {
+    const whole = points.every((p) => Number.isInteger(p) && p >= 1 && p <= 100);
+    const ascending = points.every((p, i) => i === 0 || p > points[i - 1]);
+    problems.check(
+      whole && ascending && points[points.length - 1] === 100,
+      'checkpointPercentages',
+      points,
+      'must be whole percentages from 1 to 100 in strictly ascending order, the last 100 (else the refresh stops before replacing every node)',
+    );
+  }
+  if (spec.checkpointDelaySeconds !== undefined) {
+    const d = spec.checkpointDelaySeconds;
+    if (
+      problems.check(
+        Number.isInteger(d) && d >= 0 && d <= 172800,
+        'checkpointDelaySeconds',
+        d,
+        'must be a whole number of seconds from 0 to 172800 (AWS limit, 48 hours)',
+      )
+    )
+      problems.check(
+        points.length > 0,
+        'checkpointDelaySeconds',
+        d,
+        'needs checkpointPercentages (AWS takes a delay only with checkpoints)',
+      );
+  }
+}
+
 export interface PoolBootstrapContext {
   readonly tenantName: string;
   readonly endpoint: string;
@@ -372,7 +521,10 @@ export function nodeBootstrapInput(
   version: KubernetesVersion,
   ctx: PoolBootstrapContext,
 ): NodeBootstrapInput {
+  // Set only when on, so a pool without a cloud-controller-manager renders exactly as before.
+  const cloud = spec.cloudProviderExternal ? { cloudProviderExternal: true } : {};
   return {
+    ...cloud,
     tenantName: ctx.tenantName,
     poolName: spec.name,
     version,

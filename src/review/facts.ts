@@ -117,6 +117,26 @@ export function tokenDeliveryByLaunchTemplate(stack: SynthStack): Map<string, To
   return out;
 }
 
+/** The launch-template tag AwsWorkerPool states its image with (an AMI id or a Canonical image name). */
+export const WORKER_IMAGE_TAG = 'cdktf-kamaji/image';
+
+/**
+ * The image of each launch template (one per pool): its `cdktf-kamaji/image` tag, else its `image_id`
+ * when that is a literal AMI id. A template whose image is only known at apply time (a data source
+ * without the tag) is left out: no flag is better than a wrong one.
+ */
+export function imageByLaunchTemplate(stack: SynthStack): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const lt of resourcesOfType(stack, 'aws_launch_template')) {
+    const tags = isObject(lt.config.tags) ? lt.config.tags : {};
+    const tagged = text(tags[WORKER_IMAGE_TAG]);
+    const literal = text(lt.config.image_id);
+    const image = tagged ?? (literal && !literal.includes('${') ? literal : undefined);
+    if (image) out.set(lt.address, image);
+  }
+  return out;
+}
+
 /** The ASG tag that states the pool's kubelet version, preferred over reading user data. */
 export const KUBERNETES_VERSION_TAG = 'kamaji.clastix.io/kubernetes-version';
 

@@ -8,6 +8,7 @@ import {
   TenantControlPlaneFacts,
   caSource,
   changesCa,
+  imageByLaunchTemplate,
   isCaResource,
   kubeletVersions,
   tenantControlPlanes,
@@ -28,6 +29,8 @@ export enum RiskKind {
   WORKER_VERSION_SKEW = 'worker-version-skew',
   DATASTORE_CHANGED = 'datastore-changed',
   WORKER_POOL_REPLACED = 'worker-pool-replaced',
+  /** A pool's image (AMI id, Canonical serial or name) changes: every node of the pool is replaced. */
+  WORKER_IMAGE_CHANGED = 'worker-image-changed',
   TOKEN_DELIVERY_CHANGED = 'token-delivery-changed',
   KONNECTIVITY_OFF = 'konnectivity-off',
 }
@@ -45,6 +48,7 @@ const KIND_ORDER: readonly RiskKind[] = [
   RiskKind.VERSION_SKIP,
   RiskKind.WORKER_VERSION_SKEW,
   RiskKind.WORKER_POOL_REPLACED,
+  RiskKind.WORKER_IMAGE_CHANGED,
   RiskKind.TOKEN_DELIVERY_CHANGED,
   RiskKind.KONNECTIVITY_OFF,
 ];
@@ -90,6 +94,7 @@ export function riskFlags(base: SynthOutput, head: SynthOutput, diffs: readonly 
     if (h.controlPlane && h.nodes) flags.push(...workerSkewFlags(tenant, h.controlPlane, h.nodes));
     if (b.nodes && h.nodes && nodesDiff) {
       flags.push(...workerPoolFlags(tenant, nodesDiff));
+      flags.push(...workerImageFlags(tenant, b.nodes, h.nodes));
       flags.push(...tokenDeliveryFlags(tenant, b.nodes, h.nodes));
     }
   }
@@ -331,6 +336,24 @@ function workerPoolFlags(tenant: string, diff: StackDiff): RiskFlag[] {
     }
   }
   return flags;
+}
+
+/**
+ * A launch template (same address on both sides) whose image changes: the next deploy starts an
+ * instance refresh that replaces every node of the pool (launch before terminate, drained).
+ */
+function workerImageFlags(tenant: string, base: SynthStack, head: SynthStack): RiskFlag[] {
+  const before = imageByLaunchTemplate(base);
+  const after = imageByLaunchTemplate(head);
+  return [...after.keys()]
+    .filter((address) => before.has(address) && before.get(address) !== after.get(address))
+    .sort(compareText)
+    .map((address) => ({
+      kind: RiskKind.WORKER_IMAGE_CHANGED,
+      tenant,
+      stack: head.id,
+      reason: `the image of ${address} changes from ${before.get(address)} to ${after.get(address)}: a rolling replacement of every node of the pool (instance refresh, launch before terminate)`,
+    }));
 }
 
 function tokenDeliveryFlags(tenant: string, base: SynthStack, head: SynthStack): RiskFlag[] {

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
+import { MIN_WORKER_MINOR } from '../../src/model/versions';
 
-/** Arbitrary valid tenants files: distinct names, versions in range, consistent pool sizes. */
+/**
+ * Arbitrary valid tenants files: distinct names, versions in range (from 1.31 for a tenant with pools:
+ * kubeadm workers start there), consistent pool sizes.
+ */
 const tenantName = fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/);
 const version = fc.record({ minor: fc.integer({ min: 30, max: 36 }), patch: fc.integer({ min: 0, max: 12 }) });
 const pool = fc
@@ -36,7 +40,7 @@ export const validFile = fc
     },
     tenants: tenants.map((t) => ({
       name: t.name,
-      kubernetesVersion: `v1.${t.v.minor}.${t.v.patch}`,
+      kubernetesVersion: `v1.${t.pools.length > 0 ? Math.max(t.v.minor, MIN_WORKER_MINOR) : t.v.minor}.${t.v.patch}`,
       workers: t.pools,
     })),
   }));
