@@ -81,14 +81,14 @@ const EXPECTED: Record<string, { dependencies: string[]; providers: string[]; re
       aws_autoscaling_group: 1,
       aws_iam_instance_profile: 1,
       aws_iam_role: 1,
-      aws_iam_role_policy: 1,
+      aws_iam_role_policy: 2, // read the token, tag a failed boot
       aws_launch_template: 1,
       aws_security_group: 1,
       aws_ssm_parameter: 1,
       helm_release: 1,
-      kubernetes_secret_v1: 1,
-      random_string: 2,
-      time_rotating: 1,
+      kubernetes_secret_v1: 2, // two overlapping bootstrap-token slots
+      random_string: 4,
+      time_rotating: 2,
     },
   },
 };
