@@ -287,3 +287,17 @@ describe('TenantNodesStack: AWS integration wiring', () => {
     expect(noDrain.resource.aws_autoscaling_lifecycle_hook).toBeUndefined();
   });
 });
+
+describe('TenantNodesStack: token ordering', () => {
+  test('the SSM parameter and the group wait for both token Secrets (the delivered one may be either)', () => {
+    const { json } = synthNodes();
+    const secrets = Object.keys(json.resource.kubernetes_secret_v1).map((id) => `kubernetes_secret_v1.${id}`);
+    expect(secrets).toHaveLength(2);
+    const parameter = Object.values(json.resource.aws_ssm_parameter)[0] as any;
+    const group = Object.values(json.resource.aws_autoscaling_group)[0] as any;
+    for (const secret of secrets) {
+      expect(parameter.depends_on).toContain(secret);
+      expect(group.depends_on).toContain(secret);
+    }
+  });
+});

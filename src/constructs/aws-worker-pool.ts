@@ -361,7 +361,11 @@ export class AwsWorkerPool extends Construct {
       }),
       tags,
     });
-    const dependsOn: ITerraformDependable[] = [props.token.secret, ...(props.dependsOn ?? [])];
+    // Both tokens' Secrets: the delivered token is the newest, which may be either slot's.
+    const dependsOn: ITerraformDependable[] = [
+      ...props.token.slots.map((slot) => slot.secret),
+      ...(props.dependsOn ?? []),
+    ];
     if (spec.tokenDelivery === TokenDelivery.SSM && props.token.parameter) {
       // Only this parameter: a node can read its join token and nothing else. The AWS-managed
       // aws/ssm key needs no kms:Decrypt grant (its key policy allows use through SSM).

@@ -184,6 +184,8 @@ export class BootstrapToken extends Construct {
         type: 'SecureString',
         value: this.token,
         description: 'kubeadm bootstrap token for worker nodes (cdktf-kamaji): the newest of two overlapping tokens',
+        // Nodes read the parameter at once: it must never name a token whose Secret is not there yet.
+        dependsOn: this.slots.map((slot) => slot.secret),
       });
     }
   }
