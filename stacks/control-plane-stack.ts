@@ -11,6 +11,7 @@ import { ControlPlaneExposure, DEFAULT_TENANT_NAMESPACE } from '../src/model/ten
 import { problemsFor } from '../src/constructs/problems';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
+import { isAwsRegion } from '../src/model/names';
 
 export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions, ManagementClusterProps {
   /** Name of the TenantControlPlane (DNS-1035 label). */
@@ -69,7 +70,7 @@ export class TenantControlPlaneStack extends TerraformStack {
     const elasticIps = props.exposure === ControlPlaneExposure.AWS_ELASTIC_IP;
     const own = problemsFor(this);
     own.check(
-      !elasticIps || (props.awsRegion !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(props.awsRegion)),
+      !elasticIps || (props.awsRegion !== undefined && isAwsRegion(props.awsRegion)),
       'awsRegion',
       props.awsRegion,
       'is required with the AwsElasticIP exposure: the management cluster\'s AWS region, such as "eu-west-1"',

@@ -15,8 +15,8 @@ import {
   ubuntuImageName,
   ubuntuImageNamePattern,
 } from '../model/ubuntu-images';
+import { AWS_REGION_RULE, isAwsRegion } from '../model/names';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ARCHITECTURES: string[] = Object.values(ImageArchitecture);
 
 const USAGE = `usage: cdktf-kamaji image [--release R] [--arch A] [--region REGION] [--lookup]
@@ -48,7 +48,7 @@ function options(argv: string[]): { lookup: ImageLookupOptions; run: boolean } {
     `must be one of ${Object.keys(UBUNTU_RELEASES).join(', ')}`,
   );
   problems.check(ARCHITECTURES.includes(architecture), '--arch', architecture, `must be ${ARCHITECTURES.join(' or ')}`);
-  problems.check(REGION.test(region), '--region', region, 'must be an AWS region such as "eu-west-1"');
+  problems.check(isAwsRegion(region), '--region', region, AWS_REGION_RULE);
   problems.throwIfAny();
   return {
     lookup: { release, architecture: architecture as ImageArchitecture, region },

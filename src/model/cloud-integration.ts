@@ -36,6 +36,7 @@
  *   which the driver sets when `k8sTagClusterId` is given (docs/tagging.md).
  */
 import { Problems } from './errors';
+import { isAwsRegion, isDns1123Subdomain } from './names';
 
 export const CCM_CHART_REPOSITORY = 'https://kubernetes.github.io/cloud-provider-aws';
 export const CCM_CHART = 'aws-cloud-controller-manager';
@@ -102,7 +103,6 @@ export interface CloudIntegrationSpec {
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+$/;
 // A tag-key segment and a DNS-1123 label: the CCM and the driver put it in tag keys and flags.
 const CLUSTER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export function validateCloudIntegration(spec: CloudIntegrationSpec, problems: Problems): void {
   problems.check(
@@ -132,18 +132,13 @@ export function validateCloudIntegration(spec: CloudIntegrationSpec, problems: P
     );
   }
   problems.check(
-    DNS_SUBDOMAIN.test(spec.storageClassName),
+    isDns1123Subdomain(spec.storageClassName),
     'storageClassName',
     spec.storageClassName,
     'must be a DNS subdomain such as "gp3"',
   );
   if (spec.region !== undefined) {
-    problems.check(
-      /^[a-z]{2}(-[a-z]+)+-\d+$/.test(spec.region),
-      'region',
-      spec.region,
-      'must be an AWS region such as "eu-west-1"',
-    );
+    problems.check(isAwsRegion(spec.region), 'region', spec.region, 'must be an AWS region such as "eu-west-1"');
   }
   problems.check(
     /^aws(-[a-z]+)*$/.test(spec.partition),

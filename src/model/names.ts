@@ -25,3 +25,13 @@ export const DNS1035_LABEL_RULE =
   'must be a DNS-1035 label: start with a lowercase letter, then lowercase letters, digits and "-", at most 63 characters';
 export const DNS1123_SUBDOMAIN_RULE =
   'must be a DNS-1123 subdomain: dot-separated DNS-1123 labels, at most 253 characters';
+
+// AWS names (one rule for every region check: the state bucket, Elastic IPs, pools, the CLI).
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
+/** An AWS region name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`. */
+export function isAwsRegion(value: unknown): value is string {
+  return typeof value === 'string' && AWS_REGION.test(value);
+}
+
+export const AWS_REGION_RULE = 'must be an AWS region such as "eu-west-1"';

@@ -3,6 +3,7 @@
  * per stack id), so a tenant's plan never reads or locks another tenant's state.
  */
 import { Problems } from './errors';
+import { isAwsRegion } from './names';
 
 export type StateBackendKind = 'local' | 's3' | 'remote';
 export type StateLockKind = 'lockfile' | 'dynamodb';
@@ -27,7 +28,6 @@ export const DEFAULT_STATE: StateSpec = { backend: 'local' };
 // S3 bucket naming rules (AWS "Bucket naming rules"): 3-63 characters; lowercase letters, digits,
 // dots and hyphens; begins and ends with a letter or digit; no "..", not an IP address.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const WORKSPACE = /^[A-Za-z0-9_-]+$/;
 const S3_ONLY = ['bucket', 'region', 'keyPrefix', 'encrypt', 'lock', 'dynamodbTable', 'kmsKeyId', 'roleArn'] as const;
 const REMOTE_ONLY = ['organization', 'workspacePrefix', 'hostname'] as const;
@@ -49,7 +49,7 @@ export function validateState(state: StateSpec, problems: Problems): void {
         );
       }
       if (state.region === undefined) problems.add('region', undefined, 'is required with backend s3');
-      else if (!REGION.test(state.region))
+      else if (!isAwsRegion(state.region))
         problems.add('region', state.region, 'must be an AWS region such as "eu-west-1"');
       if (state.keyPrefix !== undefined && !/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(state.keyPrefix)) {
         problems.add(

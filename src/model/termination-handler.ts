@@ -27,7 +27,7 @@
  * Pure: no cdktf. The construct turns these documents into resources.
  */
 import { Problems } from './errors';
-import { DNS1123_LABEL_RULE, isDns1123Label } from './names';
+import { AWS_REGION_RULE, DNS1123_LABEL_RULE, isAwsRegion, isDns1123Label } from './names';
 
 export const NTH_CHART_REPOSITORY = 'oci://public.ecr.aws/aws-ec2/helm';
 export const NTH_CHART = 'aws-node-termination-handler';
@@ -96,14 +96,13 @@ export interface TerminationHandlerSpec {
   readonly scheduledChanges: boolean;
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 const CHART_VERSION = /^\d+\.\d+\.\d+$/;
 const IMAGE_TAG = /^v\d+\.\d+\.\d+$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 export function validateTerminationHandler(spec: TerminationHandlerSpec, problems: Problems): void {
   problems.check(isDns1123Label(spec.tenantName), 'tenantName', spec.tenantName, DNS1123_LABEL_RULE);
-  problems.check(REGION.test(spec.region), 'region', spec.region, 'must be an AWS region such as "eu-west-1"');
+  problems.check(isAwsRegion(spec.region), 'region', spec.region, AWS_REGION_RULE);
   problems.check(
     spec.groupCount > 0,
     'autoScalingGroups',
