@@ -11,6 +11,7 @@ import { AutoscalingLifecycleHook } from '@cdktf/provider-aws/lib/autoscaling-li
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
@@ -64,11 +65,11 @@ const olderKubeletPatches = [
 ];
 
 /**
- * Characters of the worker user data. Ours renders a cloud-config of about 11.2 KB per pool (most of
- * it the join script), 11.8 KB once JSON escapes its quotes; the baseline's has few quotes, so it pads
+ * Characters of the worker user data. Ours renders a cloud-config of about 12.5 KB per pool (most of
+ * it the join script), 13.1 KB once JSON escapes its quotes; the baseline's has few quotes, so it pads
  * its hand-written one to this length and both sides write about the same bytes through cdktf.
  */
-export const BASELINE_USER_DATA_CHARS = 11530;
+export const BASELINE_USER_DATA_CHARS = 12880;
 
 export function buildBaseline(app: App, tenants: readonly BenchTenant[]): void {
   const platform = platformStack(app);
@@ -521,6 +522,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     ],
   });
   const imageTag = { 'cdktf-kamaji/image': imageName };
+  const partition = new DataAwsPartition(stack, 'Partition', { provider: aws }).partition;
   const userData = new TerraformLocal(stack, 'UserData', userDataText(t, server, caData, parameterName));
   const template = new LaunchTemplate(stack, 'LaunchTemplate', {
     provider: aws,
@@ -528,7 +530,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
     description: `cdktf-kamaji worker of tenant ${t.name}, pool ${BENCH_POOL}`,
     imageId: ami.id,
     instanceType: t.instanceType,
-    userData: Fn.base64encode(userData.asString),
+    userData: Fn.base64gzip(userData.asString),
     updateDefaultVersion: true,
     iamInstanceProfile: { arn: profile.arn },
     vpcSecurityGroupIds: [sg.id, lbSg.id],
@@ -581,7 +583,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
         {
           Effect: 'Allow',
           Action: 'ec2:CreateTags',
-          Resource: 'arn:aws:ec2:*:*:instance/*',
+          Resource: `arn:${partition}:ec2:*:*:instance/*`,
           Condition: {
             StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': group.name },
             'ForAllValues:StringEquals': { 'aws:TagKeys': [FAILURE_TAG_KEY] },
@@ -589,6 +591,31 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
         },
       ],
     }),
+  });
+  // The launch hook the node completes once it joined, and the node role's grant on this group.
+  const completeHook = new IamRolePolicy(stack, 'CompleteLaunchHook', {
+    provider: aws,
+    role: role.id,
+    name: 'complete-launch-hook',
+    policy: Fn.jsonencode({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+          Resource: group.arn,
+        },
+      ],
+    }),
+  });
+  new AutoscalingLifecycleHook(stack, 'LaunchHook', {
+    provider: aws,
+    name: 'cdktf-kamaji-join',
+    autoscalingGroupName: group.name,
+    lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+    defaultResult: 'ABANDON',
+    heartbeatTimeout: 600,
+    dependsOn: [completeHook],
   });
 
   // The tenant's AWS integration: cloud-controller-manager and EBS CSI driver, their policies on the

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import { Problems } from '../src/model/errors';
 import { renderJoinConfiguration, TaintEffect } from '../src/model/kubeadm';
@@ -9,6 +11,7 @@ import {
   BOOTSTRAP_SCRIPT_PATH,
   BOOTSTRAP_UNIT_PATH,
   byteLength,
+  gzippedBytes,
   nodeConfigHash,
   NodeBootstrapInput,
   renderBootstrapScript,
@@ -18,8 +21,10 @@ import {
   worstCaseUserDataBytes,
 } from '../src/model/node-bootstrap';
 import { checkUserDataSize } from '../src/model/worker-pool';
+import { escapeTemplate } from '../src/constructs/aws-worker-pool';
 import { ContainerdSource, KAMAJI_MAX_MINOR, MIN_WORKER_MINOR, parseVersion } from '../src/model/versions';
 import { tempDir } from './support/synth';
+import { terraformEval } from './support/terraform';
 import { testWithTool } from './support/tools';
 
 const run = promisify(execFile);
@@ -47,6 +52,8 @@ const EXTRAS: Partial<NodeBootstrapInput> = {
   ],
   preJoinScript: 'echo "pre-join on $(hostname)"\n',
   postJoinScript: '  # indented first line\necho joined\n',
+  launchHookGroup: 'kamaji-demo-default',
+  cloudProviderExternal: true,
 };
 
 /** write_files of a cloud-config, by path. */
@@ -202,23 +209,45 @@ describe('cloud-config', () => {
     expect(nodeConfigHash(a)).not.toBe(nodeConfigHash({ ...a, labels: { x: 'y' } }));
   });
 
-  test('size: the plain SSM config leaves room under 16 KiB; the check uses worst-case apply-time lengths', () => {
-    const plain = input({ endpoint: 'E', caData: 'C' });
-    // The self-healing boot (unit, apt retries, SigV4 for SSM and EC2 tags) is about 10.5 KB.
-    expect(byteLength(renderCloudConfig(plain))).toBeLessThan(11 * 1024);
-    expect(worstCaseUserDataBytes(plain)).toBeLessThan(USER_DATA_LIMIT_BYTES - 1024);
-    // 267-character endpoint, 4096-character CA: 266 + 4095 bytes more than one character each.
-    expect(worstCaseUserDataBytes(plain)).toBe(byteLength(renderCloudConfig(plain)) + 266 + 4095);
-    const inline = input({ token: { delivery: 'inline', token: 't' } });
-    expect(
-      worstCaseUserDataBytes(inline) -
-        worstCaseUserDataBytes({ ...inline, token: { delivery: 'inline', token: 'x'.repeat(23) } }),
-    ).toBe(0);
+  test('size: EC2 receives the cloud-config gzipped; with placeholders it stays under 8 KiB, worst case under 16 KiB', () => {
+    const plain = input({ endpoint: 'E', caData: 'C', launchHookGroup: 'kamaji-demo-default' });
+    const text = renderCloudConfig(plain);
+    // The self-healing boot (unit, apt retries, SigV4 for SSM, EC2 tags and the launch hook) is about
+    // 12 KB of text; gzipped, what EC2 counts, well under 8 KiB.
+    expect(byteLength(text)).toBeGreaterThan(8 * 1024);
+    expect(gzippedBytes(text)).toBeLessThan(8 * 1024);
+    expect(worstCaseUserDataBytes(plain)).toBeLessThan(USER_DATA_LIMIT_BYTES - 4 * 1024);
+    // The worst-case stand-ins do not compress away: a 4096-character CA adds at least 3 KB gzipped.
+    expect(worstCaseUserDataBytes(plain) - gzippedBytes(text)).toBeGreaterThan(3000);
+    // Deterministic: the same input, the same number.
+    expect(worstCaseUserDataBytes(plain)).toBe(worstCaseUserDataBytes({ ...plain }));
+    // An inline token is counted at its worst-case length whatever the value.
+    const inline = input({ token: { delivery: 'inline', token: 't' }, launchHookGroup: 'kamaji-demo-default' });
+    expect(worstCaseUserDataBytes(inline)).toBe(
+      worstCaseUserDataBytes({ ...inline, token: { delivery: 'inline', token: 'u' } }),
+    );
+    expect(worstCaseUserDataBytes(inline)).toBeGreaterThan(worstCaseUserDataBytes(plain) - 200);
   });
+
+  testWithTool('terraform')(
+    "Terraform's base64gzip (what the launch template sends) decompresses to the text, about the size we count",
+    () => {
+      const text = renderCloudConfig(input({ launchHookGroup: 'kamaji-demo-default' }));
+      // As the pool synthesizes it: a local holding the escaped template, sent through base64gzip.
+      const encoded = terraformEval('base64gzip(local.text)', { text: escapeTemplate(text) }) as string;
+      const raw = Buffer.from(encoded, 'base64');
+      expect(raw.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip magic: cloud-init's detection
+      expect(gunzipSync(raw).toString('utf8')).toBe(text);
+      // Go's compress/gzip and zlib differ by a few bytes; the check keeps 4 KiB of margin.
+      expect(Math.abs(raw.length - gzippedBytes(text))).toBeLessThan(0.05 * raw.length);
+    },
+  );
 
   test('user data over 16,384 bytes is a problem naming the hook, the size and the limit', () => {
     const problems = new Problems('nodes/PoolDefault');
-    const bytes = checkUserDataSize(input({ preJoinScript: '# padding\n'.repeat(1500) }), problems);
+    // Incompressible padding (gzip would shrink a repeated line to nothing).
+    const padding = Array.from({ length: 700 }, (_, i) => `# ${createHash('sha256').update(String(i)).digest('base64')}`);
+    const bytes = checkUserDataSize(input({ preJoinScript: padding.join('\n') }), problems);
     expect(bytes).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
     expect(problems.all).toEqual([
       {
@@ -245,7 +274,7 @@ describe('validators', () => {
             ? ({ delivery, parameterName: '/kamaji/demo/bootstrap-token', region: 'eu-west-1' } as const)
             : ({ delivery, token: 'abcdef.0123456789abcdef' } as const);
         cases.push([
-          `1.${minor} ${delivery}${extras ? ' with labels/taints/hooks' : ''}`,
+          `1.${minor} ${delivery}${extras ? ' with labels/taints/hooks/launch hook' : ''}`,
           input({ version: parseVersion(`v1.${minor}.3`)!, token, ...(extras ? EXTRAS : {}) }),
         ]);
         if (!extras) {

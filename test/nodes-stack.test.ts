@@ -51,8 +51,8 @@ describe('TenantNodesStack', () => {
     );
     expect(counts).toEqual({
       aws_autoscaling_group: 1,
-      // Drain before termination (NodeTerminationHandler): hook, queue, rules and targets.
-      aws_autoscaling_lifecycle_hook: 1,
+      // The pool's launch hook (nodes complete it once joined) and the termination handler's drain hook.
+      aws_autoscaling_lifecycle_hook: 2,
       aws_cloudwatch_event_rule: 5,
       aws_cloudwatch_event_target: 5,
       aws_iam_instance_profile: 1,
@@ -60,8 +60,9 @@ describe('TenantNodesStack', () => {
       // termination handler's (node-role credentials, since EBS CSI makes the hop limit 2).
       aws_iam_policy: 2,
       aws_iam_role: 1,
-      // Read the token, tag a failed boot, the termination handler's (node-role credentials).
-      aws_iam_role_policy: 3,
+      // Read the token, tag a failed boot, complete the launch hook, the termination handler's
+      // (node-role credentials).
+      aws_iam_role_policy: 4,
       aws_iam_role_policy_attachment: 2,
       aws_launch_template: 1,
       // The pool's own group and the rule-less one the cloud-controller-manager manages.
@@ -284,20 +285,62 @@ describe('TenantNodesStack: AWS integration wiring', () => {
     expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
     const noDrain = synthNodes({ drainEnabled: false }).json;
     expect(noDrain.resource.aws_sqs_queue).toBeUndefined();
-    expect(noDrain.resource.aws_autoscaling_lifecycle_hook).toBeUndefined();
+    // Only the pool's launch hook is left.
+    expect(
+      Object.values(noDrain.resource.aws_autoscaling_lifecycle_hook).map((h: any) => h.lifecycle_transition),
+    ).toEqual(['autoscaling:EC2_INSTANCE_LAUNCHING']);
   });
-});
 
-describe('TenantNodesStack: token ordering', () => {
-  test('the SSM parameter and the group wait for both token Secrets (the delivered one may be either)', () => {
+  test('launch hook: ABANDON by default, after the node role may complete it, on this group only; optional', () => {
     const { json } = synthNodes();
-    const secrets = Object.keys(json.resource.kubernetes_secret_v1).map((id) => `kubernetes_secret_v1.${id}`);
-    expect(secrets).toHaveLength(2);
-    const parameter = Object.values(json.resource.aws_ssm_parameter)[0] as any;
-    const group = Object.values(json.resource.aws_autoscaling_group)[0] as any;
-    for (const secret of secrets) {
-      expect(parameter.depends_on).toContain(secret);
-      expect(group.depends_on).toContain(secret);
-    }
+    const hooks = Object.entries(json.resource.aws_autoscaling_lifecycle_hook) as [string, any][];
+    const [id, hook] = hooks.find(([, h]) => h.lifecycle_transition === 'autoscaling:EC2_INSTANCE_LAUNCHING')!;
+    expect(id).toMatch(/^PoolDefault_LaunchHook_/);
+    const [groupId] = Object.keys(json.resource.aws_autoscaling_group);
+    expect(hook).toMatchObject({
+      name: 'cdktf-kamaji-join',
+      autoscaling_group_name: `\${aws_autoscaling_group.${groupId}.name}`,
+      default_result: 'ABANDON',
+      heartbeat_timeout: 600,
+    });
+    // The grant exists before any instance is held: the hook depends on it.
+    const [policyId, policy] = (Object.entries(json.resource.aws_iam_role_policy) as [string, any][]).find(
+      ([, p]) => p.name === 'complete-launch-hook',
+    )!;
+    expect(hook.depends_on).toEqual([`aws_iam_role_policy.${policyId}`]);
+    expect(policy.policy).toContain(
+      '"Action" = ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"]',
+    );
+    expect(policy.policy).toContain(`aws_autoscaling_group.${groupId}.arn`);
+    // The user data names the group (its name is known at synth) and the hook.
+    const group = json.resource.aws_autoscaling_group[groupId];
+    expect(json.locals).toBeDefined();
+    const userData = Object.values(json.locals as Record<string, string>).find((v) =>
+      String(v).includes('#cloud-config'),
+    )!;
+    expect(userData).toContain(`HOOK_GROUP='${group.name}'`);
+    expect(userData).toContain("HOOK='cdktf-kamaji-join'");
+    const lt = Object.values(json.resource.aws_launch_template)[0] as any;
+    expect(lt.user_data).toMatch(/^\$\{base64gzip\(local\.\w+\)\}$/);
+    // Turned off: no hook, no grant, no hook calls on the node.
+    const off = synthNodes({ pools: [{ name: 'default', waitForJoin: false }] }).json;
+    expect(
+      Object.values(off.resource.aws_autoscaling_lifecycle_hook ?? {}).map((h: any) => h.lifecycle_transition),
+    ).not.toContain('autoscaling:EC2_INSTANCE_LAUNCHING');
+    expect(Object.values(off.resource.aws_iam_role_policy).map((p: any) => p.name)).not.toContain(
+      'complete-launch-hook',
+    );
+    expect(JSON.stringify(off.locals)).not.toContain('HOOK_GROUP');
+  });
+
+  test("the pool's ARNs use the partition of the provider (aws-cn, aws-us-gov), not a hard-coded aws", () => {
+    const { json } = synthNodes({ pools: [{ name: 'default', ssmSessionManager: true }] });
+    const pool = JSON.stringify([json.resource.aws_iam_role_policy_attachment, json.resource.aws_iam_role_policy]);
+    const [partition] = Object.keys(json.data.aws_partition);
+    expect(pool).toContain(
+      `arn:\${data.aws_partition.${partition}.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    );
+    expect(pool).toContain(`arn:\${data.aws_partition.${partition}.partition}:ec2:*:*:instance/*`);
+    expect(pool).not.toMatch(/arn:aws:(iam::aws:policy\/AmazonSSM|ec2:\*:\*:instance)/);
   });
 });

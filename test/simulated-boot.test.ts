@@ -87,6 +87,8 @@ interface Failures {
   ssm?: number;
   /** CreateTags denied (the role lacks ec2:CreateTags). */
   denyTags?: boolean;
+  /** Lifecycle calls answered "no active lifecycle action" (an instance launched before the hook). */
+  noLifecycleAction?: boolean;
 }
 
 /** IMDSv2, SSM and EC2 in one server; records every request. Each GetParameter returns the next of `tokens`. */
@@ -141,6 +143,17 @@ function startServer(
         const Value = tokens[Math.min(served++, tokens.length - 1)];
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
         return res.end(JSON.stringify({ Parameter: { Name, Type: 'SecureString', Value, Version: served } }));
+      }
+      if (req.method === 'POST' && req.url === '/' && new URLSearchParams(body).get('Version') === '2011-01-01') {
+        r.verdict = sigv4Verdict(r, 'autoscaling');
+        if (r.verdict !== 'ok') return send(403, r.verdict);
+        if (left.noLifecycleAction) {
+          return send(
+            400,
+            '<ErrorResponse><Error><Code>ValidationError</Code><Message>No active Lifecycle Action found with instance ID</Message></Error></ErrorResponse>',
+          );
+        }
+        return send(200, '<CompleteLifecycleActionResponse/>');
       }
       if (req.method === 'POST' && req.url === '/') {
         r.verdict = sigv4Verdict(r, 'ec2');
@@ -236,6 +249,8 @@ function boot(env: Env, server: string, options: BootOptions = {}): Promise<Boot
           KAMAJI_IMDS_ENDPOINT: server,
           KAMAJI_SSM_ENDPOINT: server,
           KAMAJI_EC2_ENDPOINT: server,
+          KAMAJI_AUTOSCALING_ENDPOINT: server,
+          KAMAJI_HEARTBEAT_SECONDS: '5',
           KAMAJI_CONSOLE: consoleFile,
           KAMAJI_JOIN_BACKOFF_SECONDS: '0',
           STUB_LOG: log,
@@ -285,6 +300,13 @@ const APT = 'apt-get -q -y -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3';
 const attemptsOf = (b: Boot) =>
   [...b.stderr.matchAll(/kamaji-node-bootstrap: attempt (\d+)\/\d+$/gm)].map((m) => +m[1]);
 const ssmCalls = (seen: Seen[]) => seen.filter((r) => r.method === 'POST' && r.headers['x-amz-target']);
+const GROUP = 'kamaji-demo-default';
+/** Auto Scaling Query API calls (launch hook), decoded. */
+const lifecycleCalls = (seen: Seen[]) =>
+  seen
+    .filter((r) => r.method === 'POST' && new URLSearchParams(r.body).get('Version') === '2011-01-01')
+    .map((r) => ({ verdict: r.verdict, ...Object.fromEntries(new URLSearchParams(r.body)) }));
+const completions = (seen: Seen[]) => lifecycleCalls(seen).filter((c) => c.Action === 'CompleteLifecycleAction');
 
 describe('simulated boot', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -494,6 +516,72 @@ describe('simulated boot', () => {
     expect(result.stderr).toMatch(/could not tag the instance \(the node role needs ec2:CreateTags\)/);
     expect(result.console).toMatch(/GIVING UP: the bootstrap failed 1 times/);
     expect(result.calls).toContain('shutdown -h now kamaji-node-bootstrap gave up');
+  });
+
+  bootTest(
+    'launch hook: heartbeats while it works, CONTINUE only after kubeadm join succeeded, signed for autoscaling',
+    async () => {
+      server = await startServer();
+      const result = await boot(prepare(input({ launchHookGroup: GROUP })), server.url, { kubeadmFailures: 1 });
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+      const calls = lifecycleCalls(server.seen);
+      for (const c of calls) expect(c.verdict).toBe('ok');
+      const hook = { Version: '2011-01-01', AutoScalingGroupName: GROUP, LifecycleHookName: 'cdktf-kamaji-join' };
+      // One heartbeat at the start of each of the two attempts (the background loop may add more).
+      const beats = calls.filter((c) => c.Action === 'RecordLifecycleActionHeartbeat');
+      expect(beats.length).toBeGreaterThanOrEqual(2);
+      for (const b of beats) expect(b).toMatchObject({ ...hook, InstanceId: INSTANCE_ID });
+      expect(beats[0]).not.toHaveProperty('LifecycleActionResult');
+      // Exactly one completion, CONTINUE, and it is the last call: after the successful join.
+      expect(completions(server.seen)).toEqual([
+        {
+          verdict: 'ok',
+          Action: 'CompleteLifecycleAction',
+          ...hook,
+          InstanceId: INSTANCE_ID,
+          LifecycleActionResult: 'CONTINUE',
+        },
+      ]);
+      const order = server.seen.map((r) => new URLSearchParams(r.body).get('Action') ?? r.url);
+      expect(order.lastIndexOf('CompleteLifecycleAction')).toBeGreaterThan(
+        order.lastIndexOf('RecordLifecycleActionHeartbeat') - 1,
+      );
+      expect(result.stderr).toMatch(/launch hook cdktf-kamaji-join of kamaji-demo-default: CONTINUE/);
+      expect(result.stderr.indexOf('joined tenant as node')).toBeLessThan(
+        result.stderr.indexOf('launch hook cdktf-kamaji-join'),
+      );
+    },
+  );
+
+  bootTest('launch hook: a node that gives up completes it with ABANDON (and still tags and shuts down)', async () => {
+    server = await startServer();
+    const env = prepare(input({ launchHookGroup: GROUP, joinAttempts: 1 }));
+    const result = await boot(env, server.url, { kubeadmFailures: 99 });
+    expect(result.code).not.toBe(0);
+    expect(completions(server.seen).map((c) => c.LifecycleActionResult)).toEqual(['ABANDON']);
+    expect(result.calls).toContain('shutdown -h now kamaji-node-bootstrap gave up');
+  });
+
+  bootTest(
+    'launch hook: no lifecycle action (launched before the hook existed): retried, logged, the node stays joined',
+    async () => {
+      server = await startServer({ noLifecycleAction: true });
+      const result = await boot(prepare(input({ launchHookGroup: GROUP })), server.url);
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
+      expect(completions(server.seen)).toHaveLength(5);
+      expect(result.stderr).toMatch(/autoscaling: HTTP 400 .*No active Lifecycle Action/);
+      expect(result.stderr).toMatch(
+        /could not complete launch hook cdktf-kamaji-join \(harmless if this instance launched before/,
+      );
+      expect(result.calls).not.toContain('shutdown -h now kamaji-node-bootstrap gave up');
+    },
+  );
+
+  bootTest('without a launch hook no Auto Scaling call is made', async () => {
+    server = await startServer();
+    const result = await boot(prepare(input()), server.url);
+    expect(result.code).toBe(0);
+    expect(lifecycleCalls(server.seen)).toEqual([]);
   });
 
   bootTest('the unit: oneshot, restarted on failure, logs to the console, not run again once joined', () => {

@@ -82,8 +82,9 @@ export const command: Command = {
     const out = renderUserDataForPool(tenantPoolUserData(tenant, pool));
     process.stdout.write(out.text);
     process.stderr.write(
-      `tenant ${tenant.name}, pool ${pool.name}: ${out.bytes} bytes of user data with placeholders; ` +
-        `${out.worstCaseBytes} with worst-case apply-time values (EC2 limit ${USER_DATA_LIMIT_BYTES})\n`,
+      `tenant ${tenant.name}, pool ${pool.name}: ${out.bytes} bytes of cloud-config with placeholders, ` +
+        `sent gzipped: ${out.gzippedBytes} bytes; ${out.worstCaseBytes} with worst-case apply-time values ` +
+        `(EC2 limit ${USER_DATA_LIMIT_BYTES})\n`,
     );
     return 0;
   },

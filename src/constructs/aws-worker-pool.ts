@@ -1,4 +1,6 @@
 import { AutoscalingGroup, AutoscalingGroupTag } from '@cdktf/provider-aws/lib/autoscaling-group';
+import { AutoscalingLifecycleHook } from '@cdktf/provider-aws/lib/autoscaling-lifecycle-hook';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
 import { DataAwsSubnet } from '@cdktf/provider-aws/lib/data-aws-subnet';
 import { DataAwsVpc } from '@cdktf/provider-aws/lib/data-aws-vpc';
@@ -19,6 +21,7 @@ import {
   NODE_PORT_RANGE,
   NodeEgress,
   nodeBootstrapInput,
+  poolGroupName,
   REFRESH_MAX_HEALTHY_PERCENTAGE,
   REFRESH_MIN_HEALTHY_PERCENTAGE,
   TokenDelivery,
@@ -27,7 +30,11 @@ import {
 } from '../model/worker-pool';
 import { parseVersion } from '../model/versions';
 import { BootstrapToken } from './bootstrap-token';
-import { FAILURE_TAG_KEY } from '../model/node-bootstrap';
+import {
+  FAILURE_TAG_KEY,
+  LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS,
+  LAUNCH_HOOK_NAME,
+} from '../model/node-bootstrap';
 import { problemsFor } from './problems';
 import { AWS_PROVIDER, providerOrDefault } from './providers';
 
@@ -217,6 +224,16 @@ export interface AwsWorkerPoolOptions {
    */
   readonly cloudProviderExternal?: boolean;
   /**
+   * A launch lifecycle hook (`cdktf-kamaji-join`, default result ABANDON) holds each new instance in
+   * Pending:Wait until its bootstrap completes the hook after `kubeadm join` succeeded: an instance
+   * refresh or scale-out counts only nodes that joined, and a node that hangs (no heartbeat for
+   * 600 s) or gives up is terminated and replaced. The node role may complete and heartbeat this
+   * group's lifecycle actions only. The hook is its own resource (adding it never replaces the
+   * group), created after the group: the pool's very first nodes are not held.
+   * @default true
+   */
+  readonly waitForJoin?: boolean;
+  /**
    * Tags on every resource of the pool, propagated to instances and volumes. A
    * `kubernetes.io/cluster/<id>` tag (the cloud-controller-manager's) is put on a separate, rule-less
    * security group of the pool instead of the pool's own group: the controller adds its load-balancer
@@ -292,6 +309,8 @@ export class AwsWorkerPool extends Construct {
   readonly loadBalancerSecurityGroup?: SecurityGroup;
   readonly launchTemplate: LaunchTemplate;
   readonly group: AutoscalingGroup;
+  /** The launch lifecycle hook the nodes complete once they joined (unless `waitForJoin` is false). */
+  readonly launchHook?: AutoscalingLifecycleHook;
   /** The rendered cloud-config (Terraform references where values are apply-time). */
   readonly userData: string;
   /** Worst-case raw user-data size, as checked against the EC2 limit. */
@@ -351,6 +370,8 @@ export class AwsWorkerPool extends Construct {
     const provider = providerOrDefault(this, props.awsProvider, AWS_PROVIDER);
     const baseName = `${props.tenantName}-${spec.name}`;
     const tags = { 'cdktf-kamaji/tenant': props.tenantName, 'cdktf-kamaji/pool': spec.name, ...spec.tags };
+    // ARNs in the partition of the provider's region (aws, aws-cn, aws-us-gov).
+    const partition = new DataAwsPartition(this, 'Partition', { provider }).partition;
 
     this.role = new IamRole(this, 'Role', {
       provider,
@@ -385,7 +406,7 @@ export class AwsWorkerPool extends Construct {
       new IamRolePolicyAttachment(this, 'SessionManager', {
         provider,
         role: this.role.name,
-        policyArn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+        policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
       });
     }
     const profile = new IamInstanceProfile(this, 'InstanceProfile', {
@@ -493,7 +514,8 @@ export class AwsWorkerPool extends Construct {
       description: `cdktf-kamaji worker of tenant ${props.tenantName}, pool ${spec.name}`,
       imageId,
       instanceType: mixed ? undefined : spec.instanceTypes[0],
-      userData: Fn.base64encode(userData.asString),
+      // gzip: cloud-init decompresses it, and EC2's 16 KiB limit counts the compressed bytes.
+      userData: Fn.base64gzip(userData.asString),
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: profile.arn },
       vpcSecurityGroupIds: [
@@ -549,7 +571,7 @@ export class AwsWorkerPool extends Construct {
     const templateRef = { id: this.launchTemplate.id, version: version_ };
     this.group = new AutoscalingGroup(this, 'Group', {
       provider,
-      name: `kamaji-${baseName}`,
+      name: poolGroupName(props.tenantName, spec.name),
       minSize: spec.minSize,
       maxSize: spec.maxSize,
       desiredCapacity: spec.desiredSize,
@@ -601,7 +623,7 @@ export class AwsWorkerPool extends Construct {
           {
             Effect: 'Allow',
             Action: 'ec2:CreateTags',
-            Resource: 'arn:aws:ec2:*:*:instance/*',
+            Resource: `arn:${partition}:ec2:*:*:instance/*`,
             Condition: {
               StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': this.group.name },
               'ForAllValues:StringEquals': { 'aws:TagKeys': [FAILURE_TAG_KEY] },
@@ -610,6 +632,36 @@ export class AwsWorkerPool extends Construct {
         ],
       }),
     });
+
+    if (spec.waitForJoin) {
+      // The node completes (CONTINUE after the join, ABANDON when it gives up) and heartbeats its
+      // own launch action: this group only. The hook waits for the grant, so no node is held that
+      // could not release itself.
+      const completeHook = new IamRolePolicy(this, 'CompleteLaunchHook', {
+        provider,
+        role: this.role.id,
+        name: 'complete-launch-hook',
+        policy: Fn.jsonencode({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+              Resource: this.group.arn,
+            },
+          ],
+        }),
+      });
+      this.launchHook = new AutoscalingLifecycleHook(this, 'LaunchHook', {
+        provider,
+        name: LAUNCH_HOOK_NAME,
+        autoscalingGroupName: this.group.name,
+        lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        defaultResult: 'ABANDON',
+        heartbeatTimeout: LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS,
+        dependsOn: [completeHook],
+      });
+    }
   }
 }
 

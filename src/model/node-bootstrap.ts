@@ -10,14 +10,25 @@
  * unit restart or reboot continues the count) it writes the reason to the console, tags the instance
  * `kamaji.io/bootstrap-failure` (best effort, ec2:CreateTags) and shuts down: the Auto Scaling group's
  * EC2 health check replaces a stopped instance. Shutdown rather than `autoscaling:SetInstanceHealth`:
- * no AWS CLI (not on Ubuntu's image), no Auto Scaling permission, and it works with the AWS API down.
+ * no AWS CLI (not on Ubuntu's image), and it works with the AWS API down.
+ *
+ * Launch lifecycle hook (`launchHook`): the pool's Auto Scaling group holds each new instance in
+ * `Pending:Wait` until the script completes the hook with CONTINUE after `kubeadm join` succeeded,
+ * so an instance refresh counts (and terminates an old node for) only a node that joined. The script
+ * records a heartbeat at every attempt and every {@link LAUNCH_HOOK_HEARTBEAT_INTERVAL_SECONDS} while
+ * it runs; a node that hangs or dies stops them and the group ABANDONs it (terminates it) after
+ * {@link LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS}; a node that gives up completes with ABANDON itself.
+ * AWS: "Amazon EC2 Auto Scaling lifecycle hooks" (user guide: Pending:Wait, heartbeat, global timeout
+ * of 48 hours or 100 heartbeat timeouts, default result ABANDON for launch hooks terminates) and the
+ * Query API actions CompleteLifecycleAction / RecordLifecycleActionHeartbeat (Version 2011-01-01).
  *
  * Pure text rendering (cluster-api's `bootstrap/kubeadm/pkg/cloudinit` plays the same role there).
  * Values known only at apply time (the tenant endpoint, its CA, an inline token) arrive as opaque
  * strings and are copied verbatim, each on a line of its own inside a double-quoted scalar, so a
  * Terraform reference stays intact and the real value (base64, a URL, `[a-z0-9.]`) needs no escaping.
  *
- * Facts (DESIGN.md section 5): raw user data must stay <= 16,384 bytes (EC2 limit, before base64);
+ * Facts (DESIGN.md section 5): raw user data must stay <= 16,384 bytes (EC2 limit, before base64; the
+ * pool sends it gzipped, see {@link gzippedBytes});
  * pkgs.k8s.io has one apt repository per minor; containerd must use `SystemdCgroup = true` (Kamaji
  * makes the kubelet use the systemd cgroup driver); modules overlay and br_netfilter; ip_forward=1.
  *
@@ -29,6 +40,7 @@
  * on every Ubuntu cloud image (cloud-init is written in it).
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   DISCOVERY_KUBECONFIG_PATH,
   NODE_IP_PLACEHOLDER,
@@ -70,6 +82,15 @@ export const APT_LOCK_TIMEOUT_SECONDS = 600;
 export const MAX_BACKOFF_SECONDS = 300;
 /** The instance tag that carries the reason when a node gives up. */
 export const FAILURE_TAG_KEY = 'kamaji.io/bootstrap-failure';
+/** The pool group's launch lifecycle hook, completed by the node once it joined. */
+export const LAUNCH_HOOK_NAME = 'cdktf-kamaji-join';
+/**
+ * Without a heartbeat for this long the group abandons (terminates) the new instance. One attempt
+ * can wait 600 s for the dpkg lock alone, so the script does not rely on per-attempt heartbeats:
+ * a background loop sends one every {@link LAUNCH_HOOK_HEARTBEAT_INTERVAL_SECONDS}.
+ */
+export const LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS = 600;
+export const LAUNCH_HOOK_HEARTBEAT_INTERVAL_SECONDS = 120;
 
 /** Where the node gets its bootstrap token. */
 export type TokenSource =
@@ -104,6 +125,11 @@ export interface NodeBootstrapInput {
    * @default false
    */
   readonly cloudProviderExternal?: boolean;
+  /**
+   * The Auto Scaling group whose launch lifecycle hook ({@link LAUNCH_HOOK_NAME}) the node completes
+   * once it joined; undefined renders no hook calls.
+   */
+  readonly launchHookGroup?: string;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -119,6 +145,7 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
   const ssm = input.token.delivery === 'ssm' ? input.token : undefined;
   const containerd = input.containerd ?? containerdFor(input.version);
   const docker = containerd === ContainerdSource.DOCKER_2;
+  const hook = input.launchHookGroup;
   const lines = [
     '#!/usr/bin/env bash',
     `# cdktf-kamaji worker bootstrap (docs/workers.md), run by ${BOOTSTRAP_UNIT}. KAMAJI_*: tests only.`,
@@ -157,6 +184,7 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     ...SIGV4_CLIENT,
     'PY',
     '}',
+    ...(hook ? launchHookFunctions(hook) : []),
     // The reason goes to the console (EC2 get-console-output) and, best effort, to an instance tag.
     'give_up() {',
     '  log "GIVING UP: $1. Shutting down so the Auto Scaling group replaces this instance."',
@@ -168,6 +196,7 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     '  else',
     '    log "could not tag the instance (the node role needs ec2:CreateTags)"',
     '  fi',
+    ...(hook ? ['  lifecycle CompleteLifecycleAction ABANDON || log "could not abandon the launch hook"'] : []),
     '  shutdown -h now "kamaji-node-bootstrap gave up"',
     '  exit 1',
     '}',
@@ -179,13 +208,23 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     '  install -d -m 0700 "${STATE}"',
     '  n="$(cat "${STATE}/attempts" 2>/dev/null || echo 0)"',
     '  delay="${BACKOFF}"',
+    ...(hook
+      ? [
+          // Heartbeats while the bootstrap runs (the loop is killed when this process exits).
+          `  ( while sleep "\${KAMAJI_HEARTBEAT_SECONDS:-${LAUNCH_HOOK_HEARTBEAT_INTERVAL_SECONDS}}"; do lifecycle RecordLifecycleActionHeartbeat >/dev/null 2>&1 || :; done ) &`,
+          '  HEARTBEATS=$!',
+          '  trap \'kill "${HEARTBEATS}" 2>/dev/null || :\' EXIT',
+        ]
+      : []),
     '  while :; do',
     '    [ "${n}" -lt "${ATTEMPTS}" ] || give_up "the bootstrap failed ${n} times (see the log above)"',
     '    n=$((n + 1))',
     '    echo "${n}" >"${STATE}/attempts"',
     '    log "attempt ${n}/${ATTEMPTS}"',
+    ...(hook ? ['    lifecycle RecordLifecycleActionHeartbeat >/dev/null 2>&1 || :'] : []),
     '    if bash "$0" attempt; then',
     '      log "joined the tenant"',
+    ...(hook ? ['      launch_done'] : []),
     '      exit 0',
     '    fi',
     '    if command -v kubeadm >/dev/null; then kubeadm reset --force >/dev/null 2>&1 || true; fi',
@@ -291,21 +330,55 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
 }
 
 /**
+ * `lifecycle ACTION [RESULT]`: CompleteLifecycleAction or RecordLifecycleActionHeartbeat for this
+ * instance on the pool group's launch hook; `launch_done`: CONTINUE, retried, after the join. An
+ * instance launched before the hook existed (a pool's first nodes: the hook is created after the
+ * group) has no lifecycle action: the call fails, which is harmless and logged.
+ */
+function launchHookFunctions(group: string): string[] {
+  return [
+    `HOOK_GROUP=${sh(group)}`,
+    `HOOK=${sh(LAUNCH_HOOK_NAME)}`,
+    'lifecycle() {',
+    '  local id region',
+    '  imds_session && id="$(imds instance-id)" && region="$(imds placement/region)" || return 1',
+    '  INSTANCE_ID="${id}" aws autoscaling "${KAMAJI_AUTOSCALING_ENDPOINT:-https://autoscaling.${region}.amazonaws.com}" "${region}" "$1" "${HOOK_GROUP}" "${HOOK}" ${2:+"$2"}',
+    '}',
+    'launch_done() {',
+    '  local i',
+    '  for i in 1 2 3 4 5; do',
+    '    if lifecycle CompleteLifecycleAction CONTINUE; then log "launch hook ${HOOK} of ${HOOK_GROUP}: CONTINUE"; return 0; fi',
+    '    sleep "${BACKOFF}"',
+    '  done',
+    '  log "could not complete launch hook ${HOOK} (harmless if this instance launched before the hook existed; else the group abandons it after the heartbeat timeout)"',
+    '}',
+  ];
+}
+
+/**
  * SigV4 with instance-role (session) credentials, the session token sent as `X-Amz-Security-Token`
  * and signed: `ssm` GetParameter (prints the value) or `ec2` CreateTags of this instance (the tag
  * value is the argument).
  */
 const SIGV4_CLIENT = [
   'import datetime, hashlib as hl, hmac, json, os, sys, urllib.parse as up, urllib.request as ur',
-  'svc, url, region, arg = sys.argv[1:5]',
+  'svc, url, region, *arg = sys.argv[1:]',
   'c = json.loads(os.environ["CREDS"])',
   'h = {"host": up.urlsplit(url).netloc}',
   'if svc == "ssm":',
-  '    body = json.dumps({"Name": arg, "WithDecryption": True})',
+  '    body = json.dumps({"Name": arg[0], "WithDecryption": True})',
   '    h.update({"content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter"})',
   'else:',
-  '    body = up.urlencode({"Action": "CreateTags", "Version": "2016-11-15", "ResourceId.1": os.environ["INSTANCE_ID"],',
-  `                         "Tag.1.Key": "${FAILURE_TAG_KEY}", "Tag.1.Value": arg[:256]})`,
+  '    i = os.environ["INSTANCE_ID"]',
+  '    if svc == "ec2":',
+  '        p = {"Action": "CreateTags", "Version": "2016-11-15", "ResourceId.1": i,',
+  `             "Tag.1.Key": "${FAILURE_TAG_KEY}", "Tag.1.Value": arg[0][:256]}`,
+  '    else:',
+  '        p = {"Action": arg[0], "Version": "2011-01-01", "AutoScalingGroupName": arg[1],',
+  '             "LifecycleHookName": arg[2], "InstanceId": i}',
+  '        if arg[3:]:',
+  '            p["LifecycleActionResult"] = arg[3]',
+  '    body = up.urlencode(p)',
   '    h["content-type"] = "application/x-www-form-urlencoded; charset=utf-8"',
   'body = body.encode()',
   't = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")',
@@ -319,8 +392,11 @@ const SIGV4_CLIENT = [
   '    key = hmac.digest(key, part.encode(), "sha256")',
   'sig = hmac.new(key, "\\n".join(["AWS4-HMAC-SHA256", t, scope, sh(canon.encode())]).encode(), "sha256").hexdigest()',
   'h["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (c["AccessKeyId"], scope, names, sig)',
-  'with ur.urlopen(ur.Request(url.rstrip("/") + "/", data=body, headers=h), timeout=10) as r:',
-  '    out = r.read()',
+  'try:',
+  '    with ur.urlopen(ur.Request(url.rstrip("/") + "/", data=body, headers=h), timeout=10) as r:',
+  '        out = r.read()',
+  'except ur.HTTPError as e:',
+  '    sys.exit("%s: HTTP %s %s" % (svc, e.code, e.read()[:300].decode(errors="replace")))',
   'if svc == "ssm":',
   '    print(json.loads(out)["Parameter"]["Value"])',
 ];
@@ -429,23 +505,50 @@ export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** The input with every apply-time value replaced by its worst-case length (or kept, if longer). */
+/**
+ * Bytes EC2 receives: the pool's launch template sends the cloud-config gzip-compressed (Terraform
+ * `base64gzip`; cloud-init decompresses gzip user data, docs "User data formats"), and EC2's 16 KiB
+ * limit counts those bytes before base64. Measured with zlib's default level, Go's compress/gzip
+ * default (Terraform's) differs by a few bytes (test/node-bootstrap.test.ts compares them).
+ */
+export function gzippedBytes(text: string): number {
+  return gzipSync(Buffer.from(text, 'utf8')).length;
+}
+
+/**
+ * Incompressible stand-ins for apply-time values (a CA's base64 hardly compresses): a fixed
+ * pseudo-random stream from SHA-256, so the check is deterministic.
+ */
+function filler(chars: number, alphabet: string): string {
+  let out = '';
+  for (let block = 0; out.length < chars; block++) {
+    for (const byte of createHash('sha256').update(`cdktf-kamaji worst case ${block}`).digest()) {
+      out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out.slice(0, chars);
+}
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const DNS = 'abcdefghijklmnopqrstuvwxyz0123456789-.';
+const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The input with every apply-time value replaced by an incompressible value of its worst-case length (or kept, if longer). */
 export function worstCaseInput(input: NodeBootstrapInput): NodeBootstrapInput {
-  const pad = (value: string, chars: number) => 'x'.repeat(Math.max(value.length, chars));
+  const pad = (value: string, chars: number, alphabet: string) => filler(Math.max(value.length, chars), alphabet);
   return {
     ...input,
-    endpoint: pad(input.endpoint, WORST_CASE_ENDPOINT_CHARS),
-    caData: pad(input.caData, WORST_CASE_CA_DATA_CHARS),
+    endpoint: pad(input.endpoint, WORST_CASE_ENDPOINT_CHARS, DNS),
+    caData: pad(input.caData, WORST_CASE_CA_DATA_CHARS, BASE64),
     token:
       input.token.delivery === 'inline'
-        ? { delivery: 'inline', token: pad(input.token.token, TOKEN_CHARS) }
+        ? { delivery: 'inline', token: pad(input.token.token, TOKEN_CHARS, TOKEN_ALPHABET) }
         : input.token,
   };
 }
 
-/** Raw user-data bytes with worst-case apply-time values: what the synth-time limit check compares. */
+/** User-data bytes EC2 receives (gzipped) with worst-case apply-time values: what the synth-time limit check compares. */
 export function worstCaseUserDataBytes(input: NodeBootstrapInput): number {
-  return byteLength(renderCloudConfig(worstCaseInput(input)));
+  return gzippedBytes(renderCloudConfig(worstCaseInput(input)));
 }
 
 /**

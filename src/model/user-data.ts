@@ -6,7 +6,7 @@
  */
 import { Problems, ValidationError } from './errors';
 import { TaintEffect } from './kubeadm';
-import { byteLength, renderCloudConfig, TokenSource } from './node-bootstrap';
+import { byteLength, gzippedBytes, renderCloudConfig, TokenSource } from './node-bootstrap';
 import { PoolEntry, PoolSettings, poolSizes, ResolvedTenant } from './tenants-file';
 import { ImageArchitecture } from './ubuntu-images';
 import { parseVersion } from './versions';
@@ -43,7 +43,9 @@ export interface RenderedUserData {
   readonly text: string;
   /** Bytes of `text` (with placeholders). */
   readonly bytes: number;
-  /** Bytes with worst-case apply-time values: what the synth-time check compares with 16,384. */
+  /** Bytes EC2 receives for `text`: the pool sends it gzip-compressed. */
+  readonly gzippedBytes: number;
+  /** Gzipped bytes with worst-case apply-time values: what the synth-time check compares with 16,384. */
   readonly worstCaseBytes: number;
 }
 
@@ -86,7 +88,7 @@ export function renderUserDataForPool(options: RenderUserDataOptions): RenderedU
   const worstCaseBytes = checkUserDataSize(input, problems);
   problems.throwIfAny();
   const text = renderCloudConfig(input);
-  return { text, bytes: byteLength(text), worstCaseBytes };
+  return { text, bytes: byteLength(text), gzippedBytes: gzippedBytes(text), worstCaseBytes };
 }
 
 /**

@@ -105,6 +105,7 @@ export interface WorkerPoolInput {
   packageMirrorCidrs?: readonly string[];
   ssmSessionManager?: boolean;
   cloudProviderExternal?: boolean;
+  waitForJoin?: boolean;
   tags?: Readonly<Record<string, string>>;
 }
 
@@ -149,6 +150,11 @@ export interface WorkerPoolSpec {
   readonly ssmSessionManager: boolean;
   /** kubelet `--cloud-provider=external` (a cloud-controller-manager initializes the nodes). */
   readonly cloudProviderExternal: boolean;
+  /**
+   * A launch lifecycle hook holds each new instance until it joined (the node completes it), so an
+   * instance refresh never replaces a good node with one that failed to join.
+   */
+  readonly waitForJoin: boolean;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -207,6 +213,7 @@ export function workerPoolSpec(input: WorkerPoolInput, controlPlaneVersion: stri
     packageMirrorCidrs: input.packageMirrorCidrs ?? ['0.0.0.0/0'],
     ssmSessionManager: input.ssmSessionManager ?? false,
     cloudProviderExternal: input.cloudProviderExternal ?? false,
+    waitForJoin: input.waitForJoin ?? true,
     tags: input.tags ?? {},
   };
 }
@@ -509,6 +516,11 @@ function checkRefresh(spec: WorkerPoolSpec, problems: Problems): void {
   }
 }
 
+/** The pool's Auto Scaling group name (known at synth: the node's launch hook calls name it). */
+export function poolGroupName(tenantName: string, poolName: string): string {
+  return `kamaji-${tenantName}-${poolName}`;
+}
+
 export interface PoolBootstrapContext {
   readonly tenantName: string;
   readonly endpoint: string;
@@ -523,8 +535,10 @@ export function nodeBootstrapInput(
 ): NodeBootstrapInput {
   // Set only when on, so a pool without a cloud-controller-manager renders exactly as before.
   const cloud = spec.cloudProviderExternal ? { cloudProviderExternal: true } : {};
+  const hook = spec.waitForJoin ? { launchHookGroup: poolGroupName(ctx.tenantName, spec.name) } : {};
   return {
     ...cloud,
+    ...hook,
     tenantName: ctx.tenantName,
     poolName: spec.name,
     version,
@@ -546,7 +560,7 @@ export function checkUserDataSize(input: NodeBootstrapInput, problems: Problems)
     bytes <= USER_DATA_LIMIT_BYTES,
     input.preJoinScript || input.postJoinScript ? 'userData (preJoinScript/postJoinScript)' : 'userData',
     `${bytes} bytes`,
-    `must be at most ${USER_DATA_LIMIT_BYTES} bytes of raw user data (EC2 limit), counting worst-case apply-time values (endpoint 267, CA 4096, token 23 characters); move large hook scripts to S3 or an AMI`,
+    `must be at most ${USER_DATA_LIMIT_BYTES} bytes of raw user data (EC2 limit; gzip-compressed as sent), counting worst-case apply-time values (endpoint 267, CA 4096, token 23 characters); move large hook scripts to S3 or an AMI`,
   );
   return bytes;
 }
