@@ -246,7 +246,10 @@ describe('cloud-config', () => {
   test('user data over 16,384 bytes is a problem naming the hook, the size and the limit', () => {
     const problems = new Problems('nodes/PoolDefault');
     // Incompressible padding (gzip would shrink a repeated line to nothing).
-    const padding = Array.from({ length: 700 }, (_, i) => `# ${createHash('sha256').update(String(i)).digest('base64')}`);
+    const padding = Array.from(
+      { length: 700 },
+      (_, i) => `# ${createHash('sha256').update(String(i)).digest('base64')}`,
+    );
     const bytes = checkUserDataSize(input({ preJoinScript: padding.join('\n') }), problems);
     expect(bytes).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
     expect(problems.all).toEqual([

@@ -305,7 +305,10 @@ const GROUP = 'kamaji-demo-default';
 const lifecycleCalls = (seen: Seen[]) =>
   seen
     .filter((r) => r.method === 'POST' && new URLSearchParams(r.body).get('Version') === '2011-01-01')
-    .map((r) => ({ verdict: r.verdict, ...Object.fromEntries(new URLSearchParams(r.body)) }));
+    .map((r): Record<string, string | undefined> => ({
+      verdict: r.verdict,
+      ...Object.fromEntries(new URLSearchParams(r.body)),
+    }));
 const completions = (seen: Seen[]) => lifecycleCalls(seen).filter((c) => c.Action === 'CompleteLifecycleAction');
 
 describe('simulated boot', () => {

@@ -30,11 +30,7 @@ import {
 } from '../model/worker-pool';
 import { parseVersion } from '../model/versions';
 import { BootstrapToken } from './bootstrap-token';
-import {
-  FAILURE_TAG_KEY,
-  LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS,
-  LAUNCH_HOOK_NAME,
-} from '../model/node-bootstrap';
+import { FAILURE_TAG_KEY, LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS, LAUNCH_HOOK_NAME } from '../model/node-bootstrap';
 import { problemsFor } from './problems';
 import { AWS_PROVIDER, providerOrDefault } from './providers';
 
