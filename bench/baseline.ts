@@ -622,6 +622,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
   // node role (the documents are the model's, like the join prerequisites).
   const integration: CloudIntegrationSpec = {
     clusterName: t.name,
+    kubernetesVersion: t.kubernetesVersion,
     cloudControllerManager: true,
     ebsCsi: true,
     ccmChartVersion: '0.0.11',

@@ -315,6 +315,7 @@ export class TenantNodesStack extends TerraformStack {
           helmProvider: this.tenantHelmProvider,
           awsProvider: aws,
           clusterName: props.tenantName,
+          kubernetesVersion: props.controlPlaneVersion,
           nodeRoleNames: Object.fromEntries(pools.map((p) => [p.poolName, p.role.name])),
           region: props.awsRegion,
         });

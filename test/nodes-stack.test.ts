@@ -333,6 +333,19 @@ describe('TenantNodesStack: AWS integration wiring', () => {
     expect(JSON.stringify(off.locals)).not.toContain('HOOK_GROUP');
   });
 
+  test('the cloud-controller-manager runs the release of the control plane minor (v1.35.3 -> v1.35.2)', () => {
+    const { json } = synthNodes();
+    const ccm = Object.entries(json.resource.helm_release).find(([k]) =>
+      k.startsWith('CloudIntegration_Ccm'),
+    )![1] as any;
+    expect(ccm.values[0]).toContain('image:\n  tag: v1.35.2\n');
+    const older = synthNodes({ controlPlaneVersion: 'v1.34.6' }).json;
+    const ccm34 = Object.entries(older.resource.helm_release).find(([k]) =>
+      k.startsWith('CloudIntegration_Ccm'),
+    )![1] as any;
+    expect(ccm34.values[0]).toContain('image:\n  tag: v1.34.3\n');
+  });
+
   test("the pool's ARNs use the partition of the provider (aws-cn, aws-us-gov), not a hard-coded aws", () => {
     const { json } = synthNodes({ pools: [{ name: 'default', ssmSessionManager: true }] });
     const pool = JSON.stringify([json.resource.aws_iam_role_policy_attachment, json.resource.aws_iam_role_policy]);

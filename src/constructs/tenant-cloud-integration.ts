@@ -64,11 +64,18 @@ export interface TenantCloudIntegrationOptions {
    */
   readonly ccmChartVersion?: string;
   /**
-   * cloud-controller-manager image tag; match the tenant's Kubernetes minor (cloud-provider-aws
-   * releases one line per minor).
-   * @default - the chart's (v1.35.0 for chart 0.0.11)
+   * cloud-controller-manager image tag, of the tenant's Kubernetes minor (cloud-provider-aws
+   * guarantees compatibility only with its own minor; a tag of another minor is refused when
+   * `kubernetesVersion` is given).
+   * @default - the newest release of `kubernetesVersion`'s minor known to this release of cdktf-kamaji (CCM_IMAGE_BY_MINOR); the chart's (v1.35.0 for chart 0.0.11) without a `kubernetesVersion`
    */
   readonly ccmImageTag?: string;
+  /**
+   * The tenant control plane's version: picks (and checks) the cloud-controller-manager image of its
+   * minor. The nodes stack passes it; bump it with the control plane (upgrades roll the CCM too).
+   * @default - none (then set `ccmImageTag` to the tenant's minor)
+   */
+  readonly kubernetesVersion?: string;
   /**
    * aws-ebs-csi-driver chart version (exact).
    * @default "2.64.0"
@@ -162,6 +169,7 @@ export class TenantCloudIntegration extends Construct {
       ccmChartVersion: props.ccmChartVersion ?? DEFAULT_CCM_CHART_VERSION,
       ebsCsiChartVersion: props.ebsCsiChartVersion ?? DEFAULT_EBS_CSI_CHART_VERSION,
       ccmImageTag: props.ccmImageTag,
+      kubernetesVersion: props.kubernetesVersion,
       defaultStorageClass: props.defaultStorageClass ?? ebsCsi,
       storageClassName: props.storageClassName ?? DEFAULT_STORAGE_CLASS_NAME,
       region: props.region,

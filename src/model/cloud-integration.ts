@@ -37,6 +37,36 @@
  */
 import { Problems } from './errors';
 import { isAwsRegion, isDns1123Subdomain } from './names';
+import { parseVersion } from './versions';
+
+/**
+ * The newest cloud-controller-manager release of each Kubernetes minor (git tags of
+ * kubernetes/cloud-provider-aws, read 2026-12-02; images at
+ * registry.k8s.io/provider-aws/cloud-controller-manager). Its docs/README.md "Compatibility with
+ * Kubernetes": the major and minor equal the compatible Kubernetes release and "compatibility is ONLY
+ * guaranteed between that release and the corresponding Kubernetes version", upgraded with the
+ * cluster like kube-controller-manager. The chart's default image (v1.35.0 in chart 0.0.11) would be
+ * newer than a 1.34 tenant's API server.
+ */
+export const CCM_IMAGE_BY_MINOR: Readonly<Record<number, string>> = {
+  30: 'v1.30.10',
+  31: 'v1.31.9',
+  32: 'v1.32.8',
+  33: 'v1.33.4',
+  34: 'v1.34.3',
+  35: 'v1.35.2',
+  36: 'v1.36.1',
+};
+
+/**
+ * The CCM image tag for a tenant: `explicit` if given, else the release of the control plane's
+ * minor; undefined when neither is known (the chart's default then).
+ */
+export function ccmImageTagFor(explicit: string | undefined, kubernetesVersion: string | undefined): string | undefined {
+  if (explicit !== undefined) return explicit;
+  const version = kubernetesVersion === undefined ? undefined : parseVersion(kubernetesVersion);
+  return version ? CCM_IMAGE_BY_MINOR[version.minor] : undefined;
+}
 
 export const CCM_CHART_REPOSITORY = 'https://kubernetes.github.io/cloud-provider-aws';
 export const CCM_CHART = 'aws-cloud-controller-manager';
@@ -90,6 +120,8 @@ export interface CloudIntegrationSpec {
   readonly ebsCsiChartVersion: string;
   /** CCM image tag; undefined keeps the chart's. */
   readonly ccmImageTag?: string;
+  /** The tenant's control-plane version, when known: the CCM image must be of its minor. */
+  readonly kubernetesVersion?: string;
   readonly defaultStorageClass: boolean;
   readonly storageClassName: string;
   /** AWS region for the EBS CSI controller (skips its IMDS region lookup); undefined: from IMDS. */
@@ -130,6 +162,25 @@ export function validateCloudIntegration(spec: CloudIntegrationSpec, problems: P
       spec.ccmImageTag,
       'must be an exact cloud-controller-manager release such as "v1.33.2"',
     );
+  }
+  const version = spec.kubernetesVersion === undefined ? undefined : parseVersion(spec.kubernetesVersion);
+  if (spec.cloudControllerManager && version) {
+    const tag = spec.ccmImageTag ?? CCM_IMAGE_BY_MINOR[version.minor];
+    const tagMinor = tag === undefined ? undefined : parseVersion(tag)?.minor;
+    if (tag === undefined) {
+      problems.add(
+        'ccmImageTag',
+        undefined,
+        `is required for Kubernetes 1.${version.minor}: no cloud-controller-manager release of that minor is known to this version of cdktf-kamaji (known: 1.${Object.keys(CCM_IMAGE_BY_MINOR).join(', 1.')})`,
+      );
+    } else if (tagMinor !== undefined) {
+      problems.check(
+        tagMinor === version.minor,
+        'ccmImageTag',
+        tag,
+        `must be a release of the tenant's minor 1.${version.minor} (cloud-provider-aws guarantees compatibility only with its own Kubernetes minor), such as "${CCM_IMAGE_BY_MINOR[version.minor] ?? `v1.${version.minor}.0`}"`,
+      );
+    }
   }
   problems.check(
     isDns1123Subdomain(spec.storageClassName),
@@ -222,7 +273,9 @@ export function ccmValues(spec: CloudIntegrationSpec): Record<string, unknown> {
       '--configure-cloud-routes=false',
       '--controllers=*,-route',
     ],
-    ...(spec.ccmImageTag ? { image: { tag: spec.ccmImageTag } } : {}),
+    ...(ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion)
+      ? { image: { tag: ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion) } }
+      : {}),
     nodeSelector: { 'node-role.kubernetes.io/control-plane': null, 'kubernetes.io/os': 'linux' },
     hostNetworking: true,
     // The CCM initializes the nodes, so it runs on uninitialized ones (UNINITIALIZED_TAINT); a tenant
