@@ -119,6 +119,7 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
             drainEnabled: tenant.drain.enabled,
             drain: {
               heartbeatTimeoutSeconds: tenant.drain.heartbeatTimeoutSeconds,
+              drainTimeoutSeconds: tenant.drain.drainTimeoutSeconds,
               spotInterruptions: tenant.drain.spotInterruptions,
               rebalanceRecommendations: tenant.drain.rebalanceRecommendations,
             },

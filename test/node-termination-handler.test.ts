@@ -11,7 +11,12 @@ import {
   TerminationHandlerCredentials,
 } from '../src/constructs/node-termination-handler';
 import { ValidationError } from '../src/model/errors';
-import { nthManagedTag, nthQueueName, terminationEventRules } from '../src/model/termination-handler';
+import {
+  nthHeartbeatIntervalSeconds,
+  nthManagedTag,
+  nthQueueName,
+  terminationEventRules,
+} from '../src/model/termination-handler';
 import { validationErrorOf } from './support/errors';
 
 type Props = Omit<NodeTerminationHandlerProps, 'autoScalingGroups' | 'helmProvider' | 'awsProvider'>;
@@ -150,6 +155,23 @@ describe('NodeTerminationHandler: AWS side', () => {
     expect(sqs.Resource).toMatch(ref('aws_sqs_queue', 'Drain_Queue', 'arn'));
   });
 
+  test('a drain may outlast the hook: NTH drains for drainTimeoutSeconds, heartbeating every third of the timeout', () => {
+    const values = (props: Partial<Props>) => {
+      const release = all(synthHandler(props).json, 'helm_release')[0][1];
+      return parse(release.values[0]);
+    };
+    // Defaults: 15-minute drain, heartbeats every 100 s against the 300 s hook, for the drain plus a minute.
+    expect(values({})).toMatchObject({ nodeTerminationGracePeriod: 900, heartbeatInterval: 100, heartbeatUntil: 960 });
+    expect(values({ heartbeatTimeoutSeconds: 90, drainTimeoutSeconds: 3600 })).toMatchObject({
+      nodeTerminationGracePeriod: 3600,
+      heartbeatInterval: 30,
+      heartbeatUntil: 3660,
+    });
+    // NTH's own bounds: interval at most 3600 s.
+    expect(values({ heartbeatTimeoutSeconds: 7200 }).heartbeatInterval).toBe(2400);
+    for (const timeout of [90, 91, 300, 7200]) expect(nthHeartbeatIntervalSeconds(timeout)).toBeLessThan(timeout);
+  });
+
   test('one terminating lifecycle hook per group, CONTINUE after the heartbeat timeout', () => {
     const { json } = synthHandler({ heartbeatTimeoutSeconds: 900 });
     const hooks = all(json, 'aws_autoscaling_lifecycle_hook');
@@ -193,13 +215,21 @@ describe('NodeTerminationHandler: credentials', () => {
     ]);
     expect(s.ReadTerminationQueue.Action).toEqual(['sqs:DeleteMessage', 'sqs:ReceiveMessage']);
     expect(s.ReadTerminationQueue.Resource).toMatch(ref('aws_sqs_queue', 'Drain_Queue', 'arn'));
-    expect(s.CompleteTenantLifecycleActions.Action).toBe('autoscaling:CompleteLifecycleAction');
+    expect(s.CompleteTenantLifecycleActions.Action).toEqual([
+      'autoscaling:CompleteLifecycleAction',
+      'autoscaling:RecordLifecycleActionHeartbeat',
+    ]);
     expect(s.CompleteTenantLifecycleActions.Resource).toEqual([
       expect.stringMatching(ref('aws_autoscaling_group', 'Pool-default_Group', 'arn')),
       expect.stringMatching(ref('aws_autoscaling_group', 'Pool-spot_Group', 'arn')),
     ]);
     expect(s.DescribeInstances).toMatchObject({
-      Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeTags', 'ec2:DescribeInstances'],
+      Action: [
+        'autoscaling:DescribeAutoScalingInstances',
+        'autoscaling:DescribeLifecycleHooks',
+        'autoscaling:DescribeTags',
+        'ec2:DescribeInstances',
+      ],
       Resource: '*',
     });
     // Nothing else anywhere: no wildcard action, no write beyond the two above.
@@ -322,8 +352,11 @@ describe('NodeTerminationHandler: tenant side', () => {
 
 describe('NodeTerminationHandler: validation', () => {
   test.each<[string, Partial<Props>, string, unknown, RegExp]>([
-    ['a heartbeat below 30 s', { heartbeatTimeoutSeconds: 29 }, 'heartbeatTimeoutSeconds', 29, /30 to 7200/],
-    ['a heartbeat above 7200 s', { heartbeatTimeoutSeconds: 7201 }, 'heartbeatTimeoutSeconds', 7201, /30 to 7200/],
+    ['a heartbeat below 90 s', { heartbeatTimeoutSeconds: 89 }, 'heartbeatTimeoutSeconds', 89, /from 90 to 7200/],
+    ['a heartbeat above 7200 s', { heartbeatTimeoutSeconds: 7201 }, 'heartbeatTimeoutSeconds', 7201, /from 90 to 7200/],
+    ['a drain under 30 s', { drainTimeoutSeconds: 10 }, 'drainTimeoutSeconds', 10, /from 30 to 86400/],
+    ['a drain over a day', { drainTimeoutSeconds: 86401 }, 'drainTimeoutSeconds', 86401, /from 30 to 86400/],
+    ['a fractional drain', { drainTimeoutSeconds: 99.5 }, 'drainTimeoutSeconds', 99.5, /whole number/],
     ['a fractional heartbeat', { heartbeatTimeoutSeconds: 60.5 }, 'heartbeatTimeoutSeconds', 60.5, /whole number/],
     ['a chart version range', { chartVersion: '^0.27' }, 'chartVersion', '^0.27', /exact/],
     ['a chart version with v', { chartVersion: 'v0.27.6' }, 'chartVersion', 'v0.27.6', /no "v"/],
@@ -377,8 +410,8 @@ describe('NodeTerminationHandler: validation', () => {
   });
 
   test('the bounds themselves are accepted', () => {
-    expect(() => synthHandler({ heartbeatTimeoutSeconds: 30 })).not.toThrow();
-    expect(() => synthHandler({ heartbeatTimeoutSeconds: 7200 })).not.toThrow();
+    expect(() => synthHandler({ heartbeatTimeoutSeconds: 90, drainTimeoutSeconds: 30 })).not.toThrow();
+    expect(() => synthHandler({ heartbeatTimeoutSeconds: 7200, drainTimeoutSeconds: 86400 })).not.toThrow();
   });
 });
 

@@ -17,6 +17,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { toYaml } from '../model/platform';
 import {
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
   DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
   DEFAULT_NTH_CHART_VERSION,
   DEFAULT_NTH_IMAGE_TAG,
@@ -66,11 +67,19 @@ export enum TerminationHandlerCredentials {
 /** The knobs of drain before termination; shared by {@link NodeTerminationHandlerProps} and the nodes stack. */
 export interface NodeTerminationHandlerOptions {
   /**
-   * How long the ASG waits in Terminating:Wait for the drain before it terminates anyway (the
-   * lifecycle hook's heartbeat timeout, 30 to 7200 seconds; the default result is CONTINUE).
+   * The terminating lifecycle hook's heartbeat timeout, 90 to 7200 seconds (default result CONTINUE):
+   * the handler heartbeats every third of it while it drains, so this bounds how long a dead handler
+   * holds an instance, not the drain.
    * @default 300
    */
   readonly heartbeatTimeoutSeconds?: number;
+  /**
+   * How long a drain may take (pods' PodDisruptionBudgets and grace periods respected) before the
+   * instance is terminated anyway: the handler's `nodeTerminationGracePeriod`, heartbeating the
+   * lifecycle action meanwhile. Spot interruptions give 2 minutes whatever this says.
+   * @default 900
+   */
+  readonly drainTimeoutSeconds?: number;
   /**
    * aws-node-termination-handler chart version (exact), from `oci://public.ecr.aws/aws-ec2/helm`.
    * @default "0.27.6"
@@ -177,6 +186,7 @@ export class NodeTerminationHandler extends Construct {
       region: props.region,
       groupCount: props.autoScalingGroups.length,
       heartbeatTimeoutSeconds: props.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+      drainTimeoutSeconds: props.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS,
       chartVersion: props.chartVersion ?? DEFAULT_NTH_CHART_VERSION,
       imageTag: props.imageTag ?? DEFAULT_NTH_IMAGE_TAG,
       replicas: props.replicas ?? DEFAULT_NTH_REPLICAS,

@@ -142,7 +142,12 @@ const tenant = obj(
     drain: obj(
       {
         enabled: bool('aws-node-termination-handler in queue mode and lifecycle hooks (default true)'),
-        heartbeatTimeoutSeconds: int('Lifecycle hook heartbeat timeout in seconds (default 300)', 30, 7200),
+        heartbeatTimeoutSeconds: int(
+          'Terminating lifecycle hook heartbeat timeout in seconds; the handler heartbeats every third of it (default 300)',
+          90,
+          7200,
+        ),
+        drainTimeoutSeconds: int('How long a drain may take before the instance goes anyway (default 900)', 30, 86400),
         spotInterruptions: bool('Drain on spot interruption warnings (default true)'),
         rebalanceRecommendations: bool('Drain on rebalance recommendations (default true)'),
       },

@@ -116,6 +116,7 @@ export interface TenantEntry {
   readonly drain?: {
     readonly enabled?: boolean;
     readonly heartbeatTimeoutSeconds?: number;
+    readonly drainTimeoutSeconds?: number;
     readonly spotInterruptions?: boolean;
     readonly rebalanceRecommendations?: boolean;
   };

@@ -42,10 +42,23 @@ export const NTH_RELEASE_NAME = 'aws-node-termination-handler';
 export const NTH_CREDENTIALS_SECRET = 'aws-node-termination-handler-aws';
 /** NTH README: events older than this are useless (a Spot warning gives 2 minutes). */
 export const NTH_QUEUE_RETENTION_SECONDS = 300;
-/** NTH README's `--heartbeat-timeout=300`; NTH's default node grace period is 120 s. */
+/** NTH README's `--heartbeat-timeout=300`. */
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 300;
-/** EC2 Auto Scaling's range for a lifecycle hook's heartbeat timeout. */
-export const MIN_HEARTBEAT_TIMEOUT_SECONDS = 30;
+/**
+ * EC2 Auto Scaling allows 30 s; ours is 90 so that NTH's heartbeat interval (a third of the timeout,
+ * NTH's minimum interval is 30 s) stays below it (NTH warns and the instance goes when interval >=
+ * timeout: pkg/monitor/sqsevent/asg-lifecycle-event.go checkHeartbeatTimeout).
+ */
+export const MIN_HEARTBEAT_TIMEOUT_SECONDS = 90;
+/**
+ * How long a drain may take before the instance goes anyway: NTH's `nodeTerminationGracePeriod`
+ * (the kubectl-drain timeout, pkg/node/node.go) while NTH heartbeats the terminating lifecycle action
+ * (README "Issuing Lifecycle Heartbeats", NTH >= v1.24: `heartbeatInterval`/`heartbeatUntil`), so a
+ * drain outlives the hook's heartbeat timeout. 15 minutes: EKS managed node groups give pods 15
+ * minutes to leave a node during an update before they report PodEvictionFailure.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 900;
+export const MAX_DRAIN_TIMEOUT_SECONDS = 86400;
 export const MAX_HEARTBEAT_TIMEOUT_SECONDS = 7200;
 export const DEFAULT_NTH_REPLICAS = 2;
 export const NTH_LIFECYCLE_HOOK_NAME = 'cdktf-kamaji-drain';
@@ -83,6 +96,8 @@ export interface TerminationHandlerSpec {
   /** How many Auto Scaling groups get a lifecycle hook. */
   readonly groupCount: number;
   readonly heartbeatTimeoutSeconds: number;
+  /** How long NTH drains (and heartbeats the lifecycle action) before the instance goes anyway. */
+  readonly drainTimeoutSeconds: number;
   readonly chartVersion: string;
   readonly imageTag: string;
   readonly replicas: number;
@@ -115,7 +130,15 @@ export function validateTerminationHandler(spec: TerminationHandlerSpec, problem
       spec.heartbeatTimeoutSeconds <= MAX_HEARTBEAT_TIMEOUT_SECONDS,
     'heartbeatTimeoutSeconds',
     spec.heartbeatTimeoutSeconds,
-    `must be a whole number of seconds from ${MIN_HEARTBEAT_TIMEOUT_SECONDS} to ${MAX_HEARTBEAT_TIMEOUT_SECONDS} (EC2 Auto Scaling's range for a lifecycle hook)`,
+    `must be a whole number of seconds from ${MIN_HEARTBEAT_TIMEOUT_SECONDS} to ${MAX_HEARTBEAT_TIMEOUT_SECONDS} (EC2 Auto Scaling allows 30 to 7200; below 90 the handler's heartbeat, every third of it and at least 30 s, would come too late)`,
+  );
+  problems.check(
+    Number.isInteger(spec.drainTimeoutSeconds) &&
+      spec.drainTimeoutSeconds >= 30 &&
+      spec.drainTimeoutSeconds <= MAX_DRAIN_TIMEOUT_SECONDS,
+    'drainTimeoutSeconds',
+    spec.drainTimeoutSeconds,
+    `must be a whole number of seconds from 30 to ${MAX_DRAIN_TIMEOUT_SECONDS} (the handler heartbeats the lifecycle action for this long plus a minute; Auto Scaling's global limit is 48 hours)`,
   );
   problems.check(
     CHART_VERSION.test(spec.chartVersion),
@@ -267,17 +290,29 @@ export function nthPolicy(queueArn: string, groupArns: readonly string[]): Recor
       {
         Sid: 'CompleteTenantLifecycleActions',
         Effect: 'Allow',
-        Action: 'autoscaling:CompleteLifecycleAction',
+        // Heartbeats keep a long drain alive (asg-lifecycle-event.go recordLifecycleActionHeartbeat).
+        Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
         Resource: [...groupArns],
       },
       {
         Sid: 'DescribeInstances',
         Effect: 'Allow',
-        Action: ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeTags', 'ec2:DescribeInstances'],
+        // DescribeLifecycleHooks: NTH compares its heartbeat interval with the hook's timeout.
+        Action: [
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLifecycleHooks',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeInstances',
+        ],
         Resource: '*',
       },
     ],
   };
+}
+
+/** NTH's heartbeat interval: a third of the hook's heartbeat timeout, within NTH's 30 to 3600 s. */
+export function nthHeartbeatIntervalSeconds(heartbeatTimeoutSeconds: number): number {
+  return Math.min(3600, Math.max(30, Math.floor(heartbeatTimeoutSeconds / 3)));
 }
 
 /** Chart values known at synth (the queue URL and the credentials' roll annotation are set apart). */
@@ -299,6 +334,11 @@ export function nthValues(spec: TerminationHandlerSpec): Record<string, unknown>
     // still runs the post-drain task, which completes the lifecycle action and deletes the message
     // (pkg/interruptionevent/draincordon/handler.go), so the ASG does not wait out the heartbeat.
     deleteSqsMsgIfNodeNotFound: true,
+    // Drain for up to drainTimeoutSeconds, heartbeating the terminating lifecycle action meanwhile
+    // (every third of the hook's heartbeat timeout) so the group waits for the drain.
+    nodeTerminationGracePeriod: spec.drainTimeoutSeconds,
+    heartbeatInterval: nthHeartbeatIntervalSeconds(spec.heartbeatTimeoutSeconds),
+    heartbeatUntil: Math.min(172800, Math.max(60, spec.drainTimeoutSeconds + 60)),
     emitKubernetesEvents: true,
     replicas: spec.replicas,
     // Two replicas so a drain of the node NTH runs on does not stop the handler.
