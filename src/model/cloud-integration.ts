@@ -62,7 +62,10 @@ export const CCM_IMAGE_BY_MINOR: Readonly<Record<number, string>> = {
  * The CCM image tag for a tenant: `explicit` if given, else the release of the control plane's
  * minor; undefined when neither is known (the chart's default then).
  */
-export function ccmImageTagFor(explicit: string | undefined, kubernetesVersion: string | undefined): string | undefined {
+export function ccmImageTagFor(
+  explicit: string | undefined,
+  kubernetesVersion: string | undefined,
+): string | undefined {
   if (explicit !== undefined) return explicit;
   const version = kubernetesVersion === undefined ? undefined : parseVersion(kubernetesVersion);
   return version ? CCM_IMAGE_BY_MINOR[version.minor] : undefined;
