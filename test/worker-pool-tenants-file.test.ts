@@ -6,7 +6,7 @@
 import { parseDocument } from 'yaml';
 import { poolOptions } from '../stacks/fleet';
 import { loadTenantsFile } from '../src/model/tenants-file';
-import { checkTenantUserData, poolInput } from '../src/model/user-data';
+import { checkTenantUserData, poolInput, renderUserDataForPool, tenantPoolUserData } from '../src/model/user-data';
 import { ImageArchitecture, NodeEgress } from '../src/model/worker-pool';
 
 const BASE = `defaults:
@@ -29,6 +29,7 @@ tenants:
         checkpointDelaySeconds: 600
         egress: restricted
         nodePortIngress: false
+        waitForJoin: false
 `;
 
 function load(text: string) {
@@ -56,10 +57,21 @@ describe('tenants file: image, refresh and network settings of a pool', () => {
       checkpointDelaySeconds: 600,
       egress: NodeEgress.RESTRICTED,
       nodePortIngress: false,
+      waitForJoin: false,
     };
     expect(poolOptions(arm)).toMatchObject(expected);
     expect(poolInput(arm)).toMatchObject(expected);
-    expect(poolOptions(general)).toMatchObject({ egress: undefined, nodePortIngress: undefined });
+    expect(poolOptions(general)).toMatchObject({
+      egress: undefined,
+      nodePortIngress: undefined,
+      waitForJoin: undefined,
+    });
+    // The launch hook is on by default: the user data of `general` completes it, that of `arm` does not.
+    const tenant = loaded.tenants![0];
+    expect(renderUserDataForPool(tenantPoolUserData(tenant, general)).text).toContain(
+      "HOOK_GROUP='kamaji-alpha-general'",
+    );
+    expect(renderUserDataForPool(tenantPoolUserData(tenant, arm)).text).not.toContain('HOOK_GROUP');
   });
 
   test("a pool's own way of pinning its image wins over the other way in the defaults", () => {

@@ -73,6 +73,9 @@ const poolSettings = {
   ]),
   nodePortIngress: bool('Admit TCP 30000-32767 (NodePorts) for tenant load balancers (default true)'),
   nodePortSourceCidrs: list(str(), "Where NodePort traffic comes from (default: the pool VPC's CIDR blocks)"),
+  waitForJoin: bool(
+    'A launch lifecycle hook holds each new node until it joined, so a refresh never replaces good nodes with unjoined ones (default true)',
+  ),
   spot: bool('Use spot capacity'),
 };
 

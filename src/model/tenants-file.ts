@@ -65,6 +65,7 @@ export interface PoolSettings {
   readonly egress?: 'all' | 'restricted';
   readonly nodePortIngress?: boolean;
   readonly nodePortSourceCidrs?: string[];
+  readonly waitForJoin?: boolean;
   readonly spot?: boolean;
 }
 export interface PoolEntry extends PoolSettings {

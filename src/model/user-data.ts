@@ -126,6 +126,7 @@ export function poolImageRollingEgress(pool: PoolSettings): {
   egress?: NodeEgress;
   nodePortIngress?: boolean;
   nodePortSourceCidrs?: string[];
+  waitForJoin?: boolean;
 } {
   return {
     ubuntuRelease: pool.ubuntuRelease,
@@ -137,6 +138,7 @@ export function poolImageRollingEgress(pool: PoolSettings): {
     egress: pool.egress as NodeEgress | undefined,
     nodePortIngress: pool.nodePortIngress,
     nodePortSourceCidrs: pool.nodePortSourceCidrs,
+    waitForJoin: pool.waitForJoin,
   };
 }
 
