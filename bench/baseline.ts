@@ -569,6 +569,7 @@ function nodesStack(app: App, t: BenchTenant): TerraformStack {
       preferences: { instanceWarmup: '300', minHealthyPercentage: 100, maxHealthyPercentage: 200, skipMatching: true },
     },
     tag: Object.entries({ Name: base, ...tags }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    waitForCapacityTimeout: '20m',
     dependsOn: [slotA.secret, ...joinChecks, parameter, readToken],
     lifecycle: { ignoreChanges: ['desired_capacity'] },
   });

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Command> = {
   pki: () => require('./cli/pki').command,
   kubeconfig: () => require('./cli/kubeconfig').command,
   image: () => require('./cli/image').command,
+  cleanup: () => require('./cli/cleanup').command,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

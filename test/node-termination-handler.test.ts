@@ -170,6 +170,9 @@ describe('NodeTerminationHandler: AWS side', () => {
     // NTH's own bounds: interval at most 3600 s.
     expect(values({ heartbeatTimeoutSeconds: 7200 }).heartbeatInterval).toBe(2400);
     for (const timeout of [90, 91, 300, 7200]) expect(nthHeartbeatIntervalSeconds(timeout)).toBeLessThan(timeout);
+    // A short drain with a long hook: heartbeatUntil never below the interval (NTH would not start).
+    const short = values({ heartbeatTimeoutSeconds: 600, drainTimeoutSeconds: 60 });
+    expect(short).toMatchObject({ heartbeatInterval: 200, heartbeatUntil: 200 });
   });
 
   test('one terminating lifecycle hook per group, CONTINUE after the heartbeat timeout', () => {

@@ -12,12 +12,14 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { TaintEffect } from '../src/model/kubeadm';
 import {
   BOOTSTRAP_SCRIPT_PATH,
   BOOTSTRAP_UNIT_PATH,
   NodeBootstrapInput,
+  renderBootstrapScript,
   renderCloudConfig,
 } from '../src/model/node-bootstrap';
 import { ContainerdSource, parseVersion } from '../src/model/versions';
@@ -89,6 +91,8 @@ interface Failures {
   denyTags?: boolean;
   /** Lifecycle calls answered "no active lifecycle action" (an instance launched before the hook). */
   noLifecycleAction?: boolean;
+  /** IMDS services/domain (undefined: 404). */
+  domain?: string;
 }
 
 /** IMDSv2, SSM and EC2 in one server; records every request. Each GetParameter returns the next of `tokens`. */
@@ -124,6 +128,7 @@ function startServer(
           'local-ipv4': NODE_IP,
           'instance-id': INSTANCE_ID,
           'placement/region': REGION,
+          ...(left.domain ? { 'services/domain': left.domain } : {}),
           'iam/security-credentials/': `${ROLE}\n`,
           [`iam/security-credentials/${ROLE}`]: JSON.stringify(CREDS),
         };
@@ -227,6 +232,7 @@ function prepare(input: NodeBootstrapInput): Env {
 
 interface BootOptions {
   kubeadmFailures?: number;
+  attemptTimeoutSeconds?: number;
   aptFailures?: number;
   k8sVersion?: string;
   containerd?: 1 | 2;
@@ -251,6 +257,7 @@ function boot(env: Env, server: string, options: BootOptions = {}): Promise<Boot
           KAMAJI_EC2_ENDPOINT: server,
           KAMAJI_AUTOSCALING_ENDPOINT: server,
           KAMAJI_HEARTBEAT_SECONDS: '5',
+          KAMAJI_ATTEMPT_TIMEOUT_SECONDS: String(options.attemptTimeoutSeconds ?? 120),
           KAMAJI_CONSOLE: consoleFile,
           KAMAJI_JOIN_BACKOFF_SECONDS: '0',
           STUB_LOG: log,
@@ -545,10 +552,6 @@ describe('simulated boot', () => {
           LifecycleActionResult: 'CONTINUE',
         },
       ]);
-      const order = server.seen.map((r) => new URLSearchParams(r.body).get('Action') ?? r.url);
-      expect(order.lastIndexOf('CompleteLifecycleAction')).toBeGreaterThan(
-        order.lastIndexOf('RecordLifecycleActionHeartbeat') - 1,
-      );
       expect(result.stderr).toMatch(/launch hook cdktf-kamaji-join of kamaji-demo-default: CONTINUE/);
       expect(result.stderr.indexOf('joined tenant as node')).toBeLessThan(
         result.stderr.indexOf('launch hook cdktf-kamaji-join'),
@@ -571,7 +574,7 @@ describe('simulated boot', () => {
       server = await startServer({ noLifecycleAction: true });
       const result = await boot(prepare(input({ launchHookGroup: GROUP })), server.url);
       expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
-      expect(completions(server.seen)).toHaveLength(5);
+      expect(completions(server.seen)).toHaveLength(10);
       expect(result.stderr).toMatch(/autoscaling: HTTP 400 .*No active Lifecycle Action/);
       expect(result.stderr).toMatch(
         /could not complete launch hook cdktf-kamaji-join \(harmless if this instance launched before/,
@@ -579,6 +582,43 @@ describe('simulated boot', () => {
       expect(result.calls).not.toContain('shutdown -h now kamaji-node-bootstrap gave up');
     },
   );
+
+  bootTest(
+    'a hung attempt (a hook that never returns) is cut off by the attempt timeout, then the node gives up',
+    async () => {
+      server = await startServer();
+      const env = prepare(input({ launchHookGroup: GROUP, joinAttempts: 1, preJoinScript: 'sleep 600\n' }));
+      const started = Date.now();
+      const result = await boot(env, server.url, { attemptTimeoutSeconds: 2 });
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect(result.code).not.toBe(0);
+      expect(result.calls.filter((c) => c.startsWith('kubeadm join'))).toHaveLength(0);
+      expect(completions(server.seen).map((c) => c.LifecycleActionResult)).toEqual(['ABANDON']);
+      expect(result.console).toMatch(/GIVING UP: the bootstrap failed 1 times/);
+    },
+  );
+
+  test.each([
+    ['amazonaws.com.cn', 'amazonaws.com.cn'],
+    [undefined, 'amazonaws.com'],
+  ])('endpoints use the partition DNS suffix from IMDS services/domain (%s -> %s)', async (domain, expected) => {
+    if (!hasTool('curl')) return;
+    server = await startServer({ domain });
+    const script = renderBootstrapScript(input({ launchHookGroup: GROUP }));
+    // Every AWS endpoint is built from the suffix; none is hard-coded to amazonaws.com.
+    for (const svc of ['ssm', 'ec2', 'autoscaling']) expect(script).toContain(`https://${svc}.\${`);
+    expect(script).not.toMatch(/\.amazonaws\.com\}/);
+    // The script's own imds/domain functions against the fake IMDS.
+    const functions = script.split('\n').filter((l) => /^(imds_session|imds|domain)\(\) \{/.test(l));
+    expect(functions).toHaveLength(3);
+    // Asynchronously: the fake IMDS answers from this process's event loop.
+    const { stdout } = await promisify(execFile)(
+      'bash',
+      ['-c', `set -euo pipefail\n${functions.join('\n')}\nimds_session\ndomain`],
+      { env: { ...process.env, IMDS: server.url }, encoding: 'utf8' },
+    );
+    expect(stdout.trim()).toBe(expected);
+  });
 
   bootTest('without a launch hook no Auto Scaling call is made', async () => {
     server = await startServer();

@@ -270,7 +270,6 @@ describe('TenantCloudIntegration', () => {
     ['v1.31.2', 'v1.31.9'],
     ['v1.34.6', 'v1.34.3'],
     ['v1.35.3', 'v1.35.2'],
-    ['v1.36.0', 'v1.36.1'],
   ])('the CCM image follows the control plane: %s runs cloud-controller-manager %s', (version, tag) => {
     const r = releases(synthCloud({ kubernetesVersion: version }).resource);
     expect(parse(r['aws-cloud-controller-manager'].values[0]).image).toEqual({ tag });
@@ -284,13 +283,14 @@ describe('TenantCloudIntegration', () => {
         rule: expect.stringMatching(/tenant's minor 1\.34 .*such as "v1\.34\.3"/),
       }),
     ]);
-    expect(problemsOf({ kubernetesVersion: 'v1.37.0' }).problems).toEqual([
-      expect.objectContaining({ field: 'ccmImageTag', rule: expect.stringMatching(/required for Kubernetes 1\.37/) }),
+    // 1.36: tagged upstream, no promoted image: the tenant names one.
+    expect(problemsOf({ kubernetesVersion: 'v1.36.0' }).problems).toEqual([
+      expect.objectContaining({ field: 'ccmImageTag', rule: expect.stringMatching(/required for Kubernetes 1\.36/) }),
     ]);
     // A tag of the right minor, and no check without a version or without the CCM.
-    expect(() => synthCloud({ kubernetesVersion: 'v1.37.0', ccmImageTag: 'v1.37.0' })).not.toThrow();
+    expect(() => synthCloud({ kubernetesVersion: 'v1.36.0', ccmImageTag: 'v1.36.1' })).not.toThrow();
     expect(() => synthCloud({ ccmImageTag: 'v1.35.2' })).not.toThrow();
-    expect(() => synthCloud({ kubernetesVersion: 'v1.37.0', cloudControllerManager: false })).not.toThrow();
+    expect(() => synthCloud({ kubernetesVersion: 'v1.36.0', cloudControllerManager: false })).not.toThrow();
   });
 
   test('both policies stay under the 6,144-character managed-policy limit for the longest tenant name', () => {

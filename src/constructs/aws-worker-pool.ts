@@ -89,7 +89,8 @@ export interface AwsWorkerPoolOptions {
    */
   readonly architecture?: ImageArchitecture;
   /**
-   * Seconds an instance refresh waits after a new node is InService before it goes on (join and Ready).
+   * Seconds an instance refresh waits after a new node is InService (with `waitForJoin`: joined) before
+   * it goes on: the time to turn Ready.
    * @default 300
    */
   readonly instanceWarmupSeconds?: number;
@@ -603,6 +604,9 @@ export class AwsWorkerPool extends Construct {
         triggers: spec.tokenDelivery === TokenDelivery.INLINE ? ['tag'] : undefined,
       },
       tag: groupTags,
+      // Terraform waits for InService capacity after a size change; with the launch hook a node is
+      // InService only once joined, and one attempt may wait 10 minutes for the dpkg lock alone.
+      waitForCapacityTimeout: '20m',
       dependsOn,
       lifecycle: { ignoreChanges: ['desired_capacity'] },
     });

@@ -40,9 +40,11 @@ import { isAwsRegion, isDns1123Subdomain } from './names';
 import { parseVersion } from './versions';
 
 /**
- * The newest cloud-controller-manager release of each Kubernetes minor (git tags of
- * kubernetes/cloud-provider-aws, read 2026-12-02; images at
- * registry.k8s.io/provider-aws/cloud-controller-manager). Its docs/README.md "Compatibility with
+ * The newest cloud-controller-manager release of each Kubernetes minor that is both a git tag of
+ * kubernetes/cloud-provider-aws and an image promoted to registry.k8s.io/provider-aws/
+ * cloud-controller-manager (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-provider-aws/
+ * images.yaml; read 2026-12-02). 1.36 has tags (v1.36.1) but no promoted image there, so a 1.36 tenant
+ * must name its image (`ccmImageTag`). cloud-provider-aws docs/README.md "Compatibility with
  * Kubernetes": the major and minor equal the compatible Kubernetes release and "compatibility is ONLY
  * guaranteed between that release and the corresponding Kubernetes version", upgraded with the
  * cluster like kube-controller-manager. The chart's default image (v1.35.0 in chart 0.0.11) would be
@@ -55,7 +57,6 @@ export const CCM_IMAGE_BY_MINOR: Readonly<Record<number, string>> = {
   33: 'v1.33.4',
   34: 'v1.34.3',
   35: 'v1.35.2',
-  36: 'v1.36.1',
 };
 
 /**

@@ -16,8 +16,10 @@
  * `Pending:Wait` until the script completes the hook with CONTINUE after `kubeadm join` succeeded,
  * so an instance refresh counts (and terminates an old node for) only a node that joined. The script
  * records a heartbeat at every attempt and every {@link LAUNCH_HOOK_HEARTBEAT_INTERVAL_SECONDS} while
- * it runs; a node that hangs or dies stops them and the group ABANDONs it (terminates it) after
+ * it runs; every attempt is bounded ({@link ATTEMPT_TIMEOUT_SECONDS}), so the heartbeats end with the
+ * last attempt; a node that dies stops them and the group ABANDONs it (terminates it) after
  * {@link LAUNCH_HOOK_HEARTBEAT_TIMEOUT_SECONDS}; a node that gives up completes with ABANDON itself.
+ * Endpoints use the partition's DNS suffix from IMDS (`services/domain`: amazonaws.com.cn in China).
  * AWS: "Amazon EC2 Auto Scaling lifecycle hooks" (user guide: Pending:Wait, heartbeat, global timeout
  * of 48 hours or 100 heartbeat timeouts, default result ABANDON for launch hooks terminates) and the
  * Query API actions CompleteLifecycleAction / RecordLifecycleActionHeartbeat (Version 2011-01-01).
@@ -78,6 +80,11 @@ export const BOOTSTRAP_UNIT = 'kamaji-node-bootstrap.service';
 export const BOOTSTRAP_UNIT_PATH = `/etc/systemd/system/${BOOTSTRAP_UNIT}`;
 /** How long apt waits for the dpkg lock (unattended-upgrades holds it on first boot). */
 export const APT_LOCK_TIMEOUT_SECONDS = 600;
+/**
+ * One attempt ends after this long (coreutils `timeout`): the dpkg lock wait (600 s), downloads and
+ * installs, the hooks and the join. A hung step fails the attempt instead of holding the node.
+ */
+export const ATTEMPT_TIMEOUT_SECONDS = 1800;
 /** The backoff between attempts doubles from 15 s up to this. */
 export const MAX_BACKOFF_SECONDS = 300;
 /** The instance tag that carries the reason when a node gives up. */
@@ -172,8 +179,10 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     '  done',
     '  return 1',
     '}',
-    'imds_session() { IMDS_TOKEN="$(curl -fsS --retry 3 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "${IMDS}/latest/api/token")"; }',
-    'imds() { curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: ${IMDS_TOKEN}" "${IMDS}/latest/meta-data/$1"; }',
+    'imds_session() { IMDS_TOKEN="$(curl -fsS --retry 3 --max-time 10 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "${IMDS}/latest/api/token")"; }',
+    'imds() { curl -fsS --retry 3 --max-time 10 -H "X-aws-ec2-metadata-token: ${IMDS_TOKEN}" "${IMDS}/latest/meta-data/$1"; }',
+    // The partition's DNS suffix (amazonaws.com, amazonaws.com.cn): endpoints work in every partition.
+    'domain() { imds services/domain || echo amazonaws.com; }',
     '# aws ssm|ec2 ENDPOINT REGION ARG: SigV4 call with the instance role',
     'aws() {',
     '  local role creds',
@@ -191,7 +200,7 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     '  printf \'kamaji-node-bootstrap: GIVING UP: %s\\n\' "$1" >"${KAMAJI_CONSOLE:-/dev/console}" 2>/dev/null || true',
     '  local id region',
     '  if imds_session && id="$(imds instance-id)" && region="$(imds placement/region)" &&',
-    `    INSTANCE_ID="\${id}" aws ec2 "\${KAMAJI_EC2_ENDPOINT:-https://ec2.\${region}.amazonaws.com}" "\${region}" "$1"; then`,
+    `    INSTANCE_ID="\${id}" aws ec2 "\${KAMAJI_EC2_ENDPOINT:-https://ec2.\${region}.$(domain)}" "\${region}" "$1"; then`,
     `    log "tagged \${id} ${FAILURE_TAG_KEY}"`,
     '  else',
     '    log "could not tag the instance (the node role needs ec2:CreateTags)"',
@@ -222,7 +231,9 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
     '    echo "${n}" >"${STATE}/attempts"',
     '    log "attempt ${n}/${ATTEMPTS}"',
     ...(hook ? ['    lifecycle RecordLifecycleActionHeartbeat >/dev/null 2>&1 || :'] : []),
-    '    if bash "$0" attempt; then',
+    // Each attempt is bounded, so a hung download or hook ends the attempt (and, with the launch hook,
+    // the heartbeats end with the last attempt instead of holding the instance for hours).
+    `    if timeout "\${KAMAJI_ATTEMPT_TIMEOUT_SECONDS:-${ATTEMPT_TIMEOUT_SECONDS}}" bash "$0" attempt; then`,
     '      log "joined the tenant"',
     ...(hook ? ['      launch_done'] : []),
     '      exit 0',
@@ -257,13 +268,13 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
   if (docker) {
     lines.push(
       'DOCKER=https://download.docker.com/linux/ubuntu',
-      'curl -fsSL --retry 5 "${DOCKER}/gpg" -o "${ROOT}/etc/apt/keyrings/docker.asc"',
+      'curl -fsSL --retry 5 --max-time 120 "${DOCKER}/gpg" -o "${ROOT}/etc/apt/keyrings/docker.asc"',
       'echo "deb [signed-by=/etc/apt/keyrings/docker.asc] ${DOCKER} $(sed -n \'s/^VERSION_CODENAME=//p\' "${ROOT}/etc/os-release") stable" >"${ROOT}/etc/apt/sources.list.d/docker.list"',
     );
   }
   lines.push(
     'REPO="https://pkgs.k8s.io/core:/stable:/${K8S_MINOR}/deb/"',
-    'curl -fsSL --retry 5 "${REPO}Release.key" | gpg --batch --yes --dearmor -o "${ROOT}/etc/apt/keyrings/kubernetes-apt-keyring.gpg"',
+    'curl -fsSL --retry 5 --max-time 120 "${REPO}Release.key" | gpg --batch --yes --dearmor -o "${ROOT}/etc/apt/keyrings/kubernetes-apt-keyring.gpg"',
     'echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${REPO} /" >"${ROOT}/etc/apt/sources.list.d/kubernetes.list"',
     'apt_ update',
   );
@@ -302,7 +313,7 @@ export function renderBootstrapScript(input: NodeBootstrapInput): string {
       `SSM_PARAMETER=${sh(ssm.parameterName)}`,
       `SSM_REGION=${sh(ssm.region)}`,
       'log "step 5/6: bootstrap token from SSM parameter ${SSM_PARAMETER} (${SSM_REGION})"',
-      'TOKEN="$(aws ssm "${KAMAJI_SSM_ENDPOINT:-https://ssm.${SSM_REGION}.amazonaws.com}" "${SSM_REGION}" "${SSM_PARAMETER}")" || fail "reading the SSM parameter failed"',
+      'TOKEN="$(aws ssm "${KAMAJI_SSM_ENDPOINT:-https://ssm.${SSM_REGION}.$(domain)}" "${SSM_REGION}" "${SSM_PARAMETER}")" || fail "reading the SSM parameter failed"',
     );
   } else {
     lines.push('log "step 5/6: bootstrap token from user data"', `TOKEN="$(cat "\${ROOT}${INLINE_TOKEN_PATH}")"`);
@@ -342,13 +353,15 @@ function launchHookFunctions(group: string): string[] {
     'lifecycle() {',
     '  local id region',
     '  imds_session && id="$(imds instance-id)" && region="$(imds placement/region)" || return 1',
-    '  INSTANCE_ID="${id}" aws autoscaling "${KAMAJI_AUTOSCALING_ENDPOINT:-https://autoscaling.${region}.amazonaws.com}" "${region}" "$1" "${HOOK_GROUP}" "${HOOK}" ${2:+"$2"}',
+    '  INSTANCE_ID="${id}" aws autoscaling "${KAMAJI_AUTOSCALING_ENDPOINT:-https://autoscaling.${region}.$(domain)}" "${region}" "$1" "${HOOK_GROUP}" "${HOOK}" ${2:+"$2"}',
     '}',
     'launch_done() {',
     '  local i',
-    '  for i in 1 2 3 4 5; do',
+    // About 5 minutes of tries (heartbeats continue meanwhile): a joined node is not abandoned for
+    // a short API outage.
+    '  for i in 1 2 3 4 5 6 7 8 9 10; do',
     '    if lifecycle CompleteLifecycleAction CONTINUE; then log "launch hook ${HOOK} of ${HOOK_GROUP}: CONTINUE"; return 0; fi',
-    '    sleep "${BACKOFF}"',
+    '    sleep "$((BACKOFF * 2))"',
     '  done',
     '  log "could not complete launch hook ${HOOK} (harmless if this instance launched before the hook existed; else the group abandons it after the heartbeat timeout)"',
     '}',

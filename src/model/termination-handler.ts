@@ -338,7 +338,11 @@ export function nthValues(spec: TerminationHandlerSpec): Record<string, unknown>
     // (every third of the hook's heartbeat timeout) so the group waits for the drain.
     nodeTerminationGracePeriod: spec.drainTimeoutSeconds,
     heartbeatInterval: nthHeartbeatIntervalSeconds(spec.heartbeatTimeoutSeconds),
-    heartbeatUntil: Math.min(172800, Math.max(60, spec.drainTimeoutSeconds + 60)),
+    // NTH refuses to start when the interval exceeds heartbeatUntil (pkg/config/config.go).
+    heartbeatUntil: Math.min(
+      172800,
+      Math.max(60, spec.drainTimeoutSeconds + 60, nthHeartbeatIntervalSeconds(spec.heartbeatTimeoutSeconds)),
+    ),
     emitKubernetesEvents: true,
     replicas: spec.replicas,
     // Two replicas so a drain of the node NTH runs on does not stop the handler.
