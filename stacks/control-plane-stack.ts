@@ -5,7 +5,7 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
-import { isSecretStoreCaSource, TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
+import { CaSource, isSecretStoreCaSource, TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { keepProblems, Problem, Problems, ValidationError } from '../src/model/errors';
 import { ControlPlaneExposure, DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { problemsFor } from '../src/constructs/problems';
@@ -162,6 +162,8 @@ export class TenantControlPlaneStack extends TerraformStack {
 function secretStoreCaRegion(pki: TenantPkiOptions): string | undefined {
   const quiet = new Problems('');
   const location =
-    pki.secretId !== undefined ? checkSecretId(pki.secretId, quiet) : checkSsmParameterName(pki.parameterName, quiet);
+    pki.source === CaSource.AWS_SECRETS_MANAGER
+      ? checkSecretId(pki.secretId, quiet)
+      : checkSsmParameterName(pki.parameterName, quiet);
   return secretStoreRegion(pki.region, location, quiet);
 }
