@@ -238,7 +238,9 @@ export class TenantPki extends Construct {
       // aws_secretsmanager_secret_version, value of aws_ssm_parameter: Sensitive: true in
       // internal/service/secretsmanager/secret_version_data_source.go and
       // internal/service/ssm/parameter_data_source.go), so plans redact them. `region` is the
-      // per-resource region of AWS provider v6.
+      // per-resource region of AWS provider v6 ("Region where this resource will be managed. Defaults to
+      // the Region set in the provider configuration": registry docs of aws 6.25.0, the version
+      // @cdktf/provider-aws 21.22.1 binds).
       let keyReference: string;
       if (secretsManager) {
         const secret = new DataAwsSecretsmanagerSecretVersion(this, 'KeySecret', {
