@@ -24,6 +24,7 @@ import {
 } from '../src/model/pki';
 import { loadTenantsFile } from '../src/model/tenants-file';
 import { validationErrorOf } from './support/errors';
+import { synthEditedFleet } from './support/fleet';
 import { tempDir } from './support/synth';
 import { terraformEval, unwrap, withLocal } from './support/terraform';
 import { testWithTool } from './support/tools';
@@ -415,5 +416,34 @@ describe('tenants file pki of the secret-store sources', () => {
         expect.stringMatching(/generated.*files.*aws-secrets-manager.*aws-ssm-parameter/),
       ],
     ]);
+  });
+});
+
+describe('the fleet example with secret-store CAs', () => {
+  test("bravo's key comes from Secrets Manager in the tenants' region; an SSM CA in another region is read there", () => {
+    const { stacks } = synthEditedFleet((d) =>
+      d.setIn(
+        ['tenants', 2, 'pki'],
+        d.createNode({
+          source: 'aws-ssm-parameter',
+          certPath: 'ca/bravo.crt',
+          parameterName: 'arn:aws:ssm:us-east-1:123456789012:parameter/kamaji/charlie/ca-key',
+        }),
+      ),
+    );
+    const bravo = stacks['tenant-bravo-control-plane'] as any;
+    expect(bravo.provider.aws).toEqual([{ region: 'eu-west-1' }]);
+    expect(Object.values(bravo.data.aws_secretsmanager_secret_version)).toEqual([
+      expect.objectContaining({ secret_id: 'kamaji/bravo/ca-key', provider: 'aws' }),
+    ]);
+    expect(bravo.output.ca_discovery_hash.value).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // charlie keeps its Elastic IPs in the management region; its CA key is read in the ARN's region.
+    const charlie = stacks['tenant-charlie-control-plane'] as any;
+    expect(charlie.provider.aws).toEqual([{ region: 'eu-west-1' }]);
+    expect(Object.values(charlie.data.aws_ssm_parameter)).toEqual([
+      expect.objectContaining({ region: 'us-east-1', with_decryption: true, provider: 'aws' }),
+    ]);
+    expect(Object.keys(charlie.resource.aws_eip)).toHaveLength(2);
+    for (const text of [JSON.stringify(bravo), JSON.stringify(charlie)]) expect(text).not.toMatch(/PRIVATE KEY/);
   });
 });
