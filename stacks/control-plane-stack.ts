@@ -5,13 +5,14 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TenantControlPlane, TenantControlPlaneOptions } from '../src/constructs/tenant-control-plane';
-import { TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
-import { keepProblems, Problem, ValidationError } from '../src/model/errors';
+import { CaSource, isSecretStoreCaSource, TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
+import { keepProblems, Problem, Problems, ValidationError } from '../src/model/errors';
 import { ControlPlaneExposure, DEFAULT_TENANT_NAMESPACE } from '../src/model/tenant-control-plane';
 import { problemsFor } from '../src/constructs/problems';
 import { ManagementClusterProps, managementKubernetesProvider } from './management-cluster';
 import { configureState, StateProps } from './state';
 import { isAwsRegion } from '../src/model/names';
+import { checkSecretId, checkSsmParameterName, secretStoreRegion } from '../src/model/pki';
 
 export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions, ManagementClusterProps {
   /** Name of the TenantControlPlane (DNS-1035 label). */
@@ -22,8 +23,10 @@ export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions,
    */
   readonly namespace?: string;
   /**
-   * AWS region of the management cluster, where the Elastic IPs of `ControlPlaneExposure.AWS_ELASTIC_IP`
-   * are allocated (required with it; no aws provider is configured otherwise).
+   * Region of the stack's aws provider: the management cluster's region, where the Elastic IPs of
+   * `ControlPlaneExposure.AWS_ELASTIC_IP` are allocated (required with it), and the default region of
+   * a secret-store CA (`pki.source` AWS_SECRETS_MANAGER or AWS_SSM_PARAMETER) that names none itself.
+   * No aws provider is configured when neither needs one.
    * @default - none
    */
   readonly awsRegion?: string;
@@ -55,7 +58,7 @@ export interface TenantControlPlaneStackProps extends TenantControlPlaneOptions,
  */
 export class TenantControlPlaneStack extends TerraformStack {
   readonly kubernetesProvider: KubernetesProvider;
-  /** The aws provider of the Elastic IPs (`ControlPlaneExposure.AWS_ELASTIC_IP` only). */
+  /** The aws provider: Elastic IPs (`ControlPlaneExposure.AWS_ELASTIC_IP`) and a secret-store CA only. */
   readonly awsProvider?: AwsProvider;
   readonly namespace?: NamespaceV1;
   readonly pki: TenantPki;
@@ -68,6 +71,7 @@ export class TenantControlPlaneStack extends TerraformStack {
     this.kubernetesProvider = managementKubernetesProvider(this, props);
     const tlsProvider = new TlsProvider(this, 'tls');
     const elasticIps = props.exposure === ControlPlaneExposure.AWS_ELASTIC_IP;
+    const secretStoreCa = isSecretStoreCaSource(props.pki?.source);
     const own = problemsFor(this);
     own.check(
       !elasticIps || (props.awsRegion !== undefined && isAwsRegion(props.awsRegion)),
@@ -75,13 +79,27 @@ export class TenantControlPlaneStack extends TerraformStack {
       props.awsRegion,
       'is required with the AwsElasticIP exposure: the management cluster\'s AWS region, such as "eu-west-1"',
     );
+    // A secret-store CA is read in its own region (pki.region, else its ARN's), else the provider's.
+    const pkiRegion = secretStoreCa ? secretStoreCaRegion(props.pki!) : undefined;
+    const providerRegion = elasticIps ? props.awsRegion : (props.awsRegion ?? pkiRegion);
     own.check(
-      elasticIps || props.awsRegion === undefined,
+      // (a bad pki.region is TenantPki's problem, not a missing one)
+      !secretStoreCa ||
+        elasticIps ||
+        (providerRegion === undefined ? props.pki?.region !== undefined : isAwsRegion(providerRegion)),
       'awsRegion',
       props.awsRegion,
-      'is only used with the AwsElasticIP exposure',
+      'is required with a secret-store CA that names no region (pki.region or an ARN): the AWS region of its secret, such as "eu-west-1"',
     );
-    this.awsProvider = elasticIps ? new AwsProvider(this, 'aws', { region: props.awsRegion }) : undefined;
+    own.check(
+      elasticIps || secretStoreCa || props.awsRegion === undefined,
+      'awsRegion',
+      props.awsRegion,
+      'is only used with the AwsElasticIP exposure or a secret-store CA (pki.source aws-secrets-manager or aws-ssm-parameter)',
+    );
+    // Configured from literals only: a provider fed by a managed resource would be unknown at plan.
+    this.awsProvider =
+      elasticIps || secretStoreCa ? new AwsProvider(this, 'aws', { region: providerRegion }) : undefined;
 
     const namespace = props.namespace ?? DEFAULT_TENANT_NAMESPACE;
     const dependsOn: ITerraformDependable[] = [];
@@ -102,6 +120,7 @@ export class TenantControlPlaneStack extends TerraformStack {
         ...props.pki,
         kubernetesProvider: this.kubernetesProvider,
         tlsProvider,
+        awsProvider: secretStoreCa ? this.awsProvider : undefined,
         tenantName: props.name,
         namespace,
         dependsOn,
@@ -137,4 +156,14 @@ export class TenantControlPlaneStack extends TerraformStack {
     new TerraformOutput(this, 'ca_certificate_pem', { value: this.pki.certificatePem });
     if (this.pki.discoveryHash) new TerraformOutput(this, 'ca_discovery_hash', { value: this.pki.discoveryHash });
   }
+}
+
+/** The region a secret-store CA names (pki.region, else its ARN's); its problems are TenantPki's to report. */
+function secretStoreCaRegion(pki: TenantPkiOptions): string | undefined {
+  const quiet = new Problems('');
+  const location =
+    pki.source === CaSource.AWS_SECRETS_MANAGER
+      ? checkSecretId(pki.secretId, quiet)
+      : checkSsmParameterName(pki.parameterName, quiet);
+  return secretStoreRegion(pki.region, location, quiet);
 }

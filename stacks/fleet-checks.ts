@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Problems } from '../src/model/errors';
-import { checkCa } from '../src/model/pki';
+import { checkCa, checkCaCertificateOnly } from '../src/model/pki';
 import { ResolvedTenant, TenantsFileChecks } from '../src/model/tenants-file';
 import { checkTenantUserData } from '../src/model/user-data';
 
@@ -24,6 +24,12 @@ export function tenantsFileChecks(file: string): TenantsFileChecks {
         }
       };
       const cert = read('certPath', tenant.pki.certPath!);
+      if (tenant.pki.source !== 'files') {
+        // A secret-store CA: the certificate is checked here, the key (read at apply) by a
+        // precondition that compares its public key with the certificate's.
+        if (cert !== undefined) checkCaCertificateOnly(cert, problems, 'certPath');
+        return;
+      }
       const key = read('keyPath', tenant.pki.keyPath!);
       if (cert !== undefined && key !== undefined) {
         checkCa(cert, key, problems, { certificate: 'certPath', key: 'keyPath' });

@@ -149,8 +149,7 @@ function tenantControlPlaneProps(
     state,
     dependsOnStacks,
     ...controlPlaneInput(tenant),
-    awsRegion:
-      tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP ? tenant.managementAwsRegion : undefined,
+    awsRegion: controlPlaneAwsRegion(tenant),
     loadBalancerIpCheck: tenant.controlPlane.loadBalancerIpCheck,
     oldestKubeletVersion: oldestKubelet(tenant),
     dataStore: tenant.dataStore,
@@ -160,12 +159,46 @@ function tenantControlPlaneProps(
   };
 }
 
-/** CA paths in the file are relative to it; the construct wants them relative to the working directory. */
+/**
+ * The region of a control-plane stack's aws provider: the management cluster's with Elastic IPs,
+ * else (a secret-store CA) the tenant's AWS region, else the management cluster's; a CA whose
+ * `pki.region` (or ARN) names another region is read there (TenantPki sets the data source's region).
+ */
+function controlPlaneAwsRegion(tenant: ResolvedTenant): string | undefined {
+  if (tenant.controlPlane.exposure === ControlPlaneExposure.AWS_ELASTIC_IP) return tenant.managementAwsRegion;
+  if (tenant.pki.source === 'aws-secrets-manager' || tenant.pki.source === 'aws-ssm-parameter') {
+    return tenant.awsRegion ?? tenant.managementAwsRegion;
+  }
+  return undefined;
+}
+
+/**
+ * CA paths in the file are relative to it; the construct wants them relative to the project root
+ * (the working directory cdktf runs in), which is also what a files CA's key path in cdk.tf.json is
+ * relative to: the same files give the same output wherever the tenants file sits and wherever the
+ * checkout is.
+ */
 function pkiOptions(tenant: ResolvedTenant, fileDir: string): TenantPkiOptions {
   const pki = tenant.pki;
+  const fromCwd = (p: string) => path.relative(process.cwd(), path.resolve(fileDir, p)).split(path.sep).join('/');
   if (pki.source === 'files') {
-    const fromCwd = (p: string) => path.relative(process.cwd(), path.resolve(fileDir, p)).split(path.sep).join('/');
     return { source: CaSource.FILES, certificateFile: fromCwd(pki.certPath!), keyFile: fromCwd(pki.keyPath!) };
+  }
+  if (pki.source === 'aws-secrets-manager') {
+    return {
+      source: CaSource.AWS_SECRETS_MANAGER,
+      certificateFile: fromCwd(pki.certPath!),
+      secretId: pki.secretId,
+      region: pki.region,
+    };
+  }
+  if (pki.source === 'aws-ssm-parameter') {
+    return {
+      source: CaSource.AWS_SSM_PARAMETER,
+      certificateFile: fromCwd(pki.certPath!),
+      parameterName: pki.parameterName,
+      region: pki.region,
+    };
   }
   return {
     source: CaSource.GENERATED,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cli, spawnCli } from './support/cli';
-import { EXAMPLE_FLEET, ensureExamplePki } from './support/fleet';
+import { EXAMPLE_FLEET } from './support/fleet';
 import { tempDir } from './support/synth';
 
 const ROOT = path.join(__dirname, '..');
@@ -25,7 +25,6 @@ const TRACE = `process.on('exit', () => {
 `;
 
 beforeAll(() => {
-  ensureExamplePki();
   const tmp = tempDir('kamaji-installed-');
   // A build of its own (not the shared lib/ that other runs may be writing).
   const build = path.join(tmp, 'build');
@@ -58,13 +57,12 @@ beforeAll(() => {
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
   cliJs = path.join(pkg, PACKAGE.bin['cdktf-kamaji']);
 
-  // The user's project: a tenants file (with its CA) and nothing of the repository.
+  // The user's project: a tenants file (with its CA certificate) and nothing of the repository.
   project = path.join(tmp, 'project');
   fs.mkdirSync(project);
   fs.copyFileSync(EXAMPLE_FLEET, path.join(project, 'tenants.yaml'));
-  fs.cpSync(path.join(path.dirname(EXAMPLE_FLEET), 'pki', 'bravo'), path.join(project, 'pki', 'bravo'), {
-    recursive: true,
-  });
+  // bravo's committed CA certificate (its key is in a secret store, read at apply).
+  fs.cpSync(path.join(path.dirname(EXAMPLE_FLEET), 'ca'), path.join(project, 'ca'), { recursive: true });
   traceModule = path.join(tmp, 'trace.js');
   fs.writeFileSync(traceModule, TRACE);
 }, 300_000);

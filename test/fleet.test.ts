@@ -66,8 +66,9 @@ describe('fleet app', () => {
       expect(text).not.toContain(process.cwd());
       expect(text).not.toContain(a.outdir);
     }
-    // The bring-your-own CA key is read at apply time, relative to the stack's working directory.
-    expect(a.texts['tenant-bravo-control-plane']).toContain('file(\\"../../../examples/fleet/pki/bravo/ca.key\\")');
+    // The bring-your-own CA key is read at apply time from Secrets Manager: no key file on the runner.
+    expect(a.texts['tenant-bravo-control-plane']).toContain('data.aws_secretsmanager_secret_version.');
+    expect(a.texts['tenant-bravo-control-plane']).not.toContain('file(');
   });
 
   test("pools open egress to their control plane's own API and konnectivity ports", () => {

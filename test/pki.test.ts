@@ -287,7 +287,6 @@ describe('TenantPki', () => {
         `\${replace(file("${applyPath(path.join(rel, 'ca.key'))}"), "\\r\\n", "\\n")}`,
       );
       expect(applyPath('pki/ca.key')).toBe('../../../pki/ca.key');
-      expect(applyPath('/etc/ca.key')).toBe('/etc/ca.key');
       expect(text).not.toMatch(/PRIVATE KEY/);
       expect(text).not.toContain(good.keyPem.split('\n')[1]);
       expect(json.resource.tls_private_key).toBeUndefined();

@@ -31,7 +31,12 @@ const where = (b: { line: number; section: string; subsection: string }) =>
 const PROVIDER_PROPS: Record<string, (props: Map<string, string>) => string[]> = {
   KamajiPlatform: () => ['helmProvider'],
   KamajiDataStore: () => ['kubernetesProvider'],
-  TenantPki: (p) => ['kubernetesProvider', ...(p.get('source')?.includes('FILES') ? [] : ['tlsProvider'])],
+  TenantPki: (p) => [
+    'kubernetesProvider',
+    ...(p.get('source')?.includes('FILES') ? [] : ['tlsProvider']),
+    // A secret-store CA reads its key with the aws provider (AWS_SECRETS_MANAGER, AWS_SSM_PARAMETER).
+    ...(p.get('source')?.includes('AWS_') ? ['awsProvider'] : []),
+  ],
   TenantControlPlane: (p) => [
     'kubernetesProvider',
     ...(p.has('pki') ? [] : ['tlsProvider']),

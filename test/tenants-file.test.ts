@@ -48,7 +48,11 @@ describe('tenants file', () => {
     expect(alpha).toMatchObject({ name: 'alpha', kubernetesVersion: 'v1.35.3', dataStore: 'default', cni: 'calico' });
     expect(alpha.workers[0]).toMatchObject({ name: 'general', instanceType: 'm7i.large', tokenDelivery: 'ssm' });
     expect(bravo).toMatchObject({ kubernetesVersion: 'v1.34.6', dataStore: 'postgres-gold', podCidr: '10.32.0.0/16' });
-    expect(bravo.pki).toMatchObject({ source: 'files' });
+    expect(bravo.pki).toEqual({
+      source: 'aws-secrets-manager',
+      certPath: 'ca/bravo.crt',
+      secretId: 'kamaji/bravo/ca-key',
+    });
     expect(charlie.workers.map((w) => w.name)).toEqual(['general', 'batch']);
     expect(charlie.workers[1]).toMatchObject({ instanceType: 'c7i.xlarge', tokenDelivery: 'inline', minSize: 0 });
   });

@@ -18,6 +18,7 @@
  */
 import * as forge from 'node-forge';
 import { Problems } from './errors';
+import { AWS_REGION_RULE, isAwsRegion } from './names';
 
 /** A CA must stay valid this long after synth; Kamaji itself regenerates CAs within 24 h of expiry. */
 export const MIN_CA_REMAINING_DAYS = 30;
@@ -63,6 +64,61 @@ export function checkCa(
   now: Date = new Date(),
 ): CaFacts | undefined {
   const before = problems.all.length;
+  const checked = checkCaCertificate(certificatePem, problems, fields.certificate, now);
+  if (checked === undefined) return undefined;
+  const { cert, publicKey } = checked;
+
+  if (/ENCRYPTED/.test(keyPem)) {
+    problems.add(fields.key, 'encrypted private key', 'must be an unencrypted PEM private key (Kamaji reads it as is)');
+  } else {
+    let key: forge.pki.rsa.PrivateKey | undefined;
+    try {
+      key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
+    } catch (e) {
+      problems.add(fields.key, (e as Error).message, 'must be a PEM RSA private key (PKCS#1 or PKCS#8)');
+    }
+    if (key) {
+      const matches = key.n.equals(publicKey.n) && key.e.equals(publicKey.e);
+      problems.check(matches, fields.key, 'a different key pair', `must be the private key of ${fields.certificate}`);
+    }
+  }
+  if (problems.all.length !== before) return undefined;
+  return caFacts(certificatePem, cert);
+}
+
+/**
+ * Checks a CA certificate alone (for a CA whose key is read at apply time from a secret store): one
+ * PEM certificate that is a CA, RSA >= 2048 bits, valid now and for 30 more days. Reports every
+ * problem it finds; returns the CA's facts when there is none.
+ */
+export function checkCaCertificateOnly(
+  certificatePem: string,
+  problems: Problems,
+  field = 'certificateFile',
+  now: Date = new Date(),
+): CaFacts | undefined {
+  const before = problems.all.length;
+  const checked = checkCaCertificate(certificatePem, problems, field, now);
+  if (checked === undefined || problems.all.length !== before) return undefined;
+  return caFacts(certificatePem, checked.cert);
+}
+
+function caFacts(certificatePem: string, cert: forge.pki.Certificate): CaFacts {
+  return {
+    certificatePem: canonicalCertificatePem(certificatePem),
+    discoveryHash: discoveryHashOf(cert),
+    commonName: String(cert.subject.getField('CN')?.value ?? ''),
+    notAfter: cert.validity.notAfter,
+  };
+}
+
+function checkCaCertificate(
+  certificatePem: string,
+  problems: Problems,
+  field: string,
+  now: Date,
+): { cert: forge.pki.Certificate; publicKey: forge.pki.rsa.PublicKey } | undefined {
+  const fields = { certificate: field };
   const blocks = pemBlocks(certificatePem);
   const certCount = blocks.filter((b) => b === 'CERTIFICATE').length;
   if (certCount !== 1 || blocks.length !== 1) {
@@ -121,28 +177,20 @@ export function checkCa(
     `notAfter ${notAfter.toISOString()} (${remainingDays} day(s) left)`,
     `must stay valid for at least ${MIN_CA_REMAINING_DAYS} more days (Kamaji silently replaces a CA close to expiry, and every node would have to be re-trusted)`,
   );
+  return { cert, publicKey };
+}
 
-  if (/ENCRYPTED/.test(keyPem)) {
-    problems.add(fields.key, 'encrypted private key', 'must be an unencrypted PEM private key (Kamaji reads it as is)');
-  } else {
-    let key: forge.pki.rsa.PrivateKey | undefined;
-    try {
-      key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-    } catch (e) {
-      problems.add(fields.key, (e as Error).message, 'must be a PEM RSA private key (PKCS#1 or PKCS#8)');
-    }
-    if (key) {
-      const matches = key.n.equals(publicKey.n) && key.e.equals(publicKey.e);
-      problems.check(matches, fields.key, 'a different key pair', `must be the private key of ${fields.certificate}`);
-    }
-  }
-  if (problems.all.length !== before) return undefined;
-  return {
-    certificatePem: canonicalCertificatePem(certificatePem),
-    discoveryHash: discoveryHashOf(cert),
-    commonName: String(cert.subject.getField('CN')?.value ?? ''),
-    notAfter,
-  };
+/**
+ * The certificate's public key as PEM the way Go's `x509.MarshalPKIXPublicKey` + `pem.EncodeToMemory`
+ * write it (a `PUBLIC KEY` block, LF, 64 columns, one trailing newline): what the tls provider's
+ * `tls_public_key` data source exports as `public_key_pem` (terraform-provider-tls
+ * internal/provider/common_key.go, setPublicKeyAttributes). Comparing the two at apply time proves a
+ * key read from a secret store belongs to the committed certificate, without the key entering the
+ * synthesized configuration.
+ */
+export function certificatePublicKeyPem(certificatePem: string): string {
+  const cert = forge.pki.certificateFromPem(certificatePem);
+  return encodePem('PUBLIC KEY', forge.asn1.toDer(forge.pki.publicKeyToAsn1(cert.publicKey)).getBytes());
 }
 
 function discoveryHashOf(cert: forge.pki.Certificate): string {
@@ -254,4 +302,144 @@ export function validateCaOptions(options: GenerateCaOptions, problems: Problems
     options.commonName,
     'must be 1 to 64 characters (X.509 ub-common-name)',
   );
+}
+
+// Where a CA key is read at apply time from an AWS secret store (sources aws-secrets-manager and
+// aws-ssm-parameter). Only the key is secret: the certificate is public, committed next to the
+// tenants file and embedded at synth, so the CA is checked at synth, its discovery hash is known,
+// and replacing it is a reviewed change of cdk.tf.json rather than a silent edit of the secret.
+
+const AWS_PARTITION = 'aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?';
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
+const SECRET_ARN = new RegExp(`^arn:${AWS_PARTITION}:secretsmanager:([^:]*):(\\d{12}):secret:(.+)$`);
+const SSM_ARN = new RegExp(`^arn:${AWS_PARTITION}:ssm:([^:]*):(\\d{12}):parameter/(.+)$`);
+const SSM_NAME_CHARS = /^[A-Za-z0-9_.\-/]+$/;
+/** Secrets Manager: a name of 1 to 512 characters from `A-Za-z0-9/_+=.@-` (CreateSecret Name). */
+export const SECRET_NAME_MAX = 512;
+/** Parameter Store: the fully qualified name is at most 1011 characters (PutParameter Name). */
+export const SSM_NAME_MAX = 1011;
+/** Parameter Store: hierarchies are at most 15 levels deep. */
+export const SSM_MAX_LEVELS = 15;
+
+export const SECRET_ID_RULE =
+  'must be a Secrets Manager secret name (1 to 512 characters of A-Za-z0-9/_+=.@-) or its ARN ' +
+  '"arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>"';
+export const SSM_PARAMETER_NAME_RULE =
+  'must be a Parameter Store name (A-Za-z0-9_.-, "/" between levels; a hierarchical name starts with "/", ' +
+  `at most ${SSM_MAX_LEVELS} levels and ${SSM_NAME_MAX} characters, not prefixed with "aws" or "ssm") or its ARN ` +
+  '"arn:aws:ssm:<region>:<12-digit account>:parameter/<name>"';
+
+/** What a valid secret id or parameter name says about where it lives. */
+export interface SecretStoreLocation {
+  /** The region named by an ARN; undefined for a plain name. */
+  readonly arnRegion?: string;
+}
+
+/**
+ * Checks a Secrets Manager secret id (GetSecretValue `SecretId`: a name or an ARN). Name rules of
+ * the AWS provider's validSecretName (internal/service/secretsmanager/validate.go).
+ */
+export function checkSecretId(value: unknown, problems: Problems, field = 'secretId'): SecretStoreLocation | undefined {
+  if (typeof value !== 'string' || value === '') {
+    problems.add(field, value, SECRET_ID_RULE);
+    return undefined;
+  }
+  const arn = SECRET_ARN.exec(value);
+  if (value.startsWith('arn:') && !arn) {
+    problems.add(field, value, SECRET_ID_RULE);
+    return undefined;
+  }
+  const name = arn ? arn[3] : value;
+  if (!SECRET_NAME.test(name) || name.length > SECRET_NAME_MAX) {
+    problems.add(field, value, SECRET_ID_RULE);
+    return undefined;
+  }
+  if (arn && !isAwsRegion(arn[1])) {
+    problems.add(field, value, `names region "${arn[1]}" in its ARN: ${AWS_REGION_RULE}`);
+    return undefined;
+  }
+  return { arnRegion: arn?.[1] };
+}
+
+/**
+ * Checks a Parameter Store parameter name (GetParameter `Name`: a name or an ARN), by the naming
+ * constraints of PutParameter: case-sensitive `a-zA-Z0-9_.-` plus "/" between hierarchy levels, a
+ * hierarchical name fully qualified (leading "/"), at most 15 levels, no "aws"/"ssm" prefix.
+ */
+export function checkSsmParameterName(
+  value: unknown,
+  problems: Problems,
+  field = 'parameterName',
+): SecretStoreLocation | undefined {
+  if (typeof value !== 'string' || value === '') {
+    problems.add(field, value, SSM_PARAMETER_NAME_RULE);
+    return undefined;
+  }
+  const arn = SSM_ARN.exec(value);
+  if (value.startsWith('arn:') && !arn) {
+    problems.add(field, value, SSM_PARAMETER_NAME_RULE);
+    return undefined;
+  }
+  // In an ARN the name follows "parameter/": "parameter/app/ca" is "/app/ca", "parameter/ca" is "ca".
+  const name = arn ? (arn[3].includes('/') ? `/${arn[3]}` : arn[3]) : value;
+  const levels = name.replace(/^\//, '').split('/');
+  const valid =
+    SSM_NAME_CHARS.test(name) &&
+    name.length <= SSM_NAME_MAX &&
+    (!name.includes('/') || name.startsWith('/')) &&
+    levels.every((l) => l !== '') &&
+    levels.length <= SSM_MAX_LEVELS &&
+    !/^(aws|ssm)/i.test(levels[0]);
+  if (!valid) {
+    problems.add(field, value, SSM_PARAMETER_NAME_RULE);
+    return undefined;
+  }
+  if (arn && !isAwsRegion(arn[1])) {
+    problems.add(field, value, `names region "${arn[1]}" in its ARN: ${AWS_REGION_RULE}`);
+    return undefined;
+  }
+  return { arnRegion: arn?.[1] };
+}
+
+/**
+ * The region a CA key is read from: `region` when given (a valid region that agrees with an ARN's),
+ * else the ARN's region, else undefined (the provider's). Reports a bad or conflicting region.
+ */
+export function secretStoreRegion(
+  region: unknown,
+  location: SecretStoreLocation | undefined,
+  problems: Problems,
+  field = 'region',
+): string | undefined {
+  if (region === undefined) return location?.arnRegion;
+  if (!isAwsRegion(region)) {
+    problems.add(field, region, AWS_REGION_RULE);
+    return undefined;
+  }
+  if (location?.arnRegion !== undefined && location.arnRegion !== region) {
+    problems.add(
+      field,
+      region,
+      `must match the region of the ARN ("${location.arnRegion}"): the secret store is read in its own region`,
+    );
+    return undefined;
+  }
+  return region;
+}
+
+/**
+ * A Terraform JSON-syntax template of an HCL expression (`data.x.y.secret_string`) with CRLF turned
+ * into LF, for a key read at apply time from a secret store (see {@link lfFileExpression} on why it
+ * is text).
+ */
+export function lfReferenceExpression(reference: string): string {
+  return `\${replace(${reference}, "\\r\\n", "\\n")}`;
+}
+
+/**
+ * A precondition that a public key PEM known at apply (`data.tls_public_key.x.public_key_pem`) is
+ * the certificate's ({@link certificatePublicKeyPem}); surrounding whitespace is not significant.
+ */
+export function publicKeyMatchCondition(publicKeyReference: string, certificatePem: string): string {
+  return `\${trimspace(${publicKeyReference}) == trimspace(${hclString(certificatePublicKeyPem(certificatePem))})}`;
 }

@@ -122,9 +122,23 @@ const tenant = obj(
     network: obj({ podCidr: str('Pod network CIDR'), serviceCidr: str('Service network CIDR') }),
     pki: obj(
       {
-        source: str('Where the tenant CA comes from', ['generated', 'files']),
-        certPath: str('Path of ca.crt (source: files), relative to the tenants file'),
+        source: str(
+          'Where the tenant CA comes from: generated at apply (default), files (local use: the key file must be on the deploying machine), or your CA with its key read at apply from AWS Secrets Manager or SSM Parameter Store',
+          ['generated', 'files', 'aws-secrets-manager', 'aws-ssm-parameter'],
+        ),
+        certPath: str(
+          'Path of the CA certificate ca.crt (public; sources files, aws-secrets-manager, aws-ssm-parameter), relative to the tenants file',
+        ),
         keyPath: str('Path of ca.key (source: files), relative to the tenants file'),
+        secretId: str(
+          'Secrets Manager secret (name or ARN) whose SecretString is the PEM CA key (source: aws-secrets-manager)',
+        ),
+        parameterName: str(
+          'SSM Parameter Store SecureString parameter (name or ARN) holding the PEM CA key (source: aws-ssm-parameter)',
+        ),
+        region: str(
+          "AWS region of the secret or parameter (default: the ARN's region, else defaults.awsRegion, else platform.awsRegion)",
+        ),
         algorithm: str('Key algorithm (source: generated)', ['RSA', 'ECDSA']),
         validityYears: int('CA validity in years (source: generated)', 1, 30),
       },

@@ -20,6 +20,7 @@ import {
   tenantControlPlaneSpec,
   validateTenantControlPlane,
 } from './tenant-control-plane';
+import { checkSecretId, checkSsmParameterName, SecretStoreLocation, secretStoreRegion } from './pki';
 import { checkShape, DocPath, formatPath, isMapping, Locate } from './shape';
 import { tenantsFileTextProblems } from './tenants-file-input';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
@@ -100,9 +101,12 @@ export interface TenantEntry {
   };
   readonly network?: { readonly podCidr?: string; readonly serviceCidr?: string };
   readonly pki?: {
-    readonly source: 'generated' | 'files';
+    readonly source: 'generated' | 'files' | 'aws-secrets-manager' | 'aws-ssm-parameter';
     readonly certPath?: string;
     readonly keyPath?: string;
+    readonly secretId?: string;
+    readonly parameterName?: string;
+    readonly region?: string;
     readonly algorithm?: 'RSA' | 'ECDSA';
     readonly validityYears?: number;
   };
@@ -165,7 +169,10 @@ export interface LoadedTenantsFile {
 
 /** Hooks for checks that need more than the file (CA files on disk, rendered user data). */
 export interface TenantsFileChecks {
-  /** Checks a tenant's `pki` of source `files`; paths are as written in the file. */
+  /**
+   * Checks the CA files of a tenant's `pki` (source `files`: certificate and key; the secret-store
+   * sources: the certificate); paths are as written in the file.
+   */
   readonly pkiFiles?: (tenant: ResolvedTenant, problems: Problems) => void;
   /** Checks a resolved tenant as a whole (user-data size of each pool, ...). */
   readonly tenant?: (tenant: ResolvedTenant, problems: Problems) => void;
@@ -404,16 +411,8 @@ function checkRules(
     const pki = t.pki ?? { source: 'generated' as const };
     // A pki whose source is missing or invalid: the source-dependent rules cannot be judged.
     const pkiKnown = t.pki === undefined || t.pki.source !== undefined;
-    if (pkiKnown && pki.source === 'files') {
-      if (!pki.certPath) add([...at, 'pki', 'certPath'], undefined, 'is required with source files');
-      if (!pki.keyPath) add([...at, 'pki', 'keyPath'], undefined, 'is required with source files');
-      for (const k of ['algorithm', 'validityYears'] as const) {
-        if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source generated');
-      }
-    } else if (pkiKnown) {
-      for (const k of ['certPath', 'keyPath'] as const) {
-        if (pki[k] !== undefined) add([...at, 'pki', k], pki[k], 'only applies to source files');
-      }
+    if (pkiKnown) {
+      checkPki(pki, [...at, 'pki'], add, file.defaults?.awsRegion ?? platform.awsRegion);
     }
 
     const dataStore = t.dataStore ?? platformDefault ?? DEFAULT_DATASTORE_NAME;
@@ -486,7 +485,8 @@ function checkRules(
       cloudIntegration: t.cloudIntegration ?? {},
       drain: t.drain ?? {},
     };
-    if (pkiKnown && pki.source === 'files' && pki.certPath && pki.keyPath) {
+    const pkiFilesNamed = pki.source === 'files' ? pki.certPath && pki.keyPath : pki.certPath;
+    if (pkiKnown && pki.source !== 'generated' && pkiFilesNamed) {
       checksAt(checks.pkiFiles, tenant, tenantProblems, [...at, 'pki'], add);
     }
     // The whole-tenant checks render user data from the resolved tenant: only meaningful (and only
@@ -497,6 +497,67 @@ function checkRules(
     resolved.push(tenant);
   });
   return resolved;
+}
+
+const BRING_YOUR_OWN_SOURCES = 'sources files, aws-secrets-manager and aws-ssm-parameter';
+const SECRET_STORE_SOURCES = 'sources aws-secrets-manager and aws-ssm-parameter';
+
+/**
+ * The source-dependent rules of a tenant's `pki` (its keys and their types are the shape's): the
+ * keys each source needs, the keys of other sources, the secret id / parameter name and region of a
+ * secret-store CA (the same rules as TenantPki's, from src/model/pki.ts).
+ */
+function checkPki(
+  pki: NonNullable<TenantEntry['pki']>,
+  at: DocPath,
+  add: (path: DocPath, value: unknown, rule: string) => void,
+  defaultRegion: string | undefined,
+): void {
+  const only = (keys: readonly (keyof typeof pki)[], rule: string) => {
+    for (const k of keys) if (pki[k] !== undefined) add([...at, k], pki[k], rule);
+  };
+  const secretsManager = pki.source === 'aws-secrets-manager';
+  if (pki.source === 'generated') {
+    only(['certPath'], `only applies to ${BRING_YOUR_OWN_SOURCES}`);
+    only(['keyPath'], 'only applies to source files');
+    only(['secretId', 'parameterName', 'region'], `only applies to ${SECRET_STORE_SOURCES}`);
+    return;
+  }
+  only(['algorithm', 'validityYears'], 'only applies to source generated');
+  if (pki.source === 'files') {
+    if (!pki.certPath) add([...at, 'certPath'], undefined, 'is required with source files');
+    if (!pki.keyPath) add([...at, 'keyPath'], undefined, 'is required with source files');
+    only(['secretId', 'parameterName', 'region'], `only applies to ${SECRET_STORE_SOURCES}`);
+    return;
+  }
+  if (!pki.certPath) {
+    add(
+      [...at, 'certPath'],
+      undefined,
+      `is required with source ${pki.source}: the CA certificate (public, committed), relative to the tenants file`,
+    );
+  }
+  only(['keyPath'], 'only applies to source files: a secret-store CA reads its key from AWS at apply');
+  only(
+    [secretsManager ? 'parameterName' : 'secretId'],
+    `only applies to source ${secretsManager ? 'aws-ssm-parameter' : 'aws-secrets-manager'}`,
+  );
+  const local = new Problems('');
+  const [field, value] = secretsManager
+    ? (['secretId', pki.secretId] as const)
+    : (['parameterName', pki.parameterName] as const);
+  let location: SecretStoreLocation | undefined;
+  if (value === undefined) add([...at, field], undefined, `is required with source ${pki.source}`);
+  else location = secretsManager ? checkSecretId(value, local) : checkSsmParameterName(value, local);
+  const region = secretStoreRegion(pki.region, location, local);
+  for (const p of local.all) add([...at, p.field], p.value, p.rule);
+  if (region === undefined && pki.region === undefined && defaultRegion === undefined && value !== undefined) {
+    add(
+      [...at, 'region'],
+      undefined,
+      'is required (here, in an ARN, or as defaults.awsRegion / platform.awsRegion): the AWS region of the secret',
+    );
+  }
 }
 
 /** The construct's input for a tenant entry's control plane (the fleet builds its stacks from it too). */

@@ -37,7 +37,11 @@ export function synthEditedFleet(
   }
 }
 
-/** Makes sure the example's bring-your-own CA exists (the prepare script does this at `npm ci`). */
+/**
+ * A local files CA at examples/fleet/pki/bravo (git-ignored), for the tests that switch a tenant of
+ * the example to `source: files`. The shipped example needs none (bravo's key is in a secret store,
+ * its certificate committed), and `npm ci` creates none.
+ */
 export function ensureExamplePki(): void {
   const dir = path.join(EXAMPLE_DIR, 'pki', 'bravo');
   if (fs.existsSync(path.join(dir, 'ca.crt'))) return;
