@@ -113,16 +113,34 @@ export function deployPlan(stacks: readonly StackNode[], where = 'manifest.json'
 }
 
 /**
- * Splits a wave into batches of at most `batchSize` stacks, raising the size when needed so a wave
- * never has more than `maxBatches` batches (one matrix job each).
+ * Splits waves into batches of at most `batchSize` stacks (one CI matrix job each), raising the size
+ * just enough that all waves together need at most `maxJobs` batches: GitHub counts the limit per
+ * workflow run, and one deploy run holds every wave. Throws when there are more waves than jobs.
  */
-export function batches(stacks: readonly string[], batchSize: number, maxBatches = GITHUB_MATRIX_LIMIT): string[][] {
+export function batchWaves(waves: readonly (readonly string[])[], batchSize: number, maxJobs = GITHUB_MATRIX_LIMIT): string[][][] {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be >= 1, got ${batchSize}`);
-  if (!Number.isInteger(maxBatches) || maxBatches < 1) throw new RangeError(`max batches must be >= 1, got ${maxBatches}`);
-  const size = Math.max(batchSize, Math.ceil(stacks.length / maxBatches));
-  const out: string[][] = [];
-  for (let i = 0; i < stacks.length; i += size) out.push(stacks.slice(i, i + size));
-  return out;
+  const nonEmpty = waves.filter((w) => w.length > 0).length;
+  if (!Number.isInteger(maxJobs) || maxJobs < nonEmpty) {
+    throw new RangeError(`${nonEmpty} waves need at least ${nonEmpty} jobs, the limit is ${maxJobs}`);
+  }
+  const jobs = (size: number) => waves.reduce((n, w) => n + Math.ceil(w.length / size), 0);
+  // The smallest size that fits: jobs() only falls as the size grows, so a binary search finds it.
+  let size = batchSize;
+  if (jobs(size) > maxJobs) {
+    let low = size;
+    let high = Math.max(size, ...waves.map((w) => w.length));
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (jobs(mid) <= maxJobs) high = mid;
+      else low = mid + 1;
+    }
+    size = low;
+  }
+  return waves.map((w) => {
+    const out: string[][] = [];
+    for (let i = 0; i < w.length; i += size) out.push(w.slice(i, i + size));
+    return out;
+  });
 }
 
 function byText(a: string, b: string): number {
