@@ -68,12 +68,16 @@ export const command: Command = {
         const init = inits[steps.indexOf(s)];
         if (init && init.code !== 0) return init;
         const rest = await runCommands(serialInit ? s.commands.slice(1) : s.commands);
-        return init ? { code: rest.code, log: init.log + rest.log } : rest;
+        return init ? { ...rest, log: init.log + rest.log } : rest;
       });
       results.forEach((r, j) => {
         const s = steps[j];
         const status =
-          r.code === 0 ? 'ok' : s.action === 'drift' && r.code === 2 ? 'drift' : `failed (exit ${r.code})`;
+          r.code === 0
+            ? 'ok'
+            : s.action === 'drift' && r.code === 2 && r.ranAction
+              ? 'drift'
+              : `failed (exit ${r.code})`;
         process.stdout.write(`-- ${s.stack}: ${s.action} ${status}\n${r.log}`);
         if (status === 'drift') drifted.push(s.stack);
         else if (status !== 'ok') failed.push(s.stack);
@@ -92,20 +96,25 @@ export const command: Command = {
 interface StepResult {
   readonly code: number;
   readonly log: string;
+  /** The action itself ran (a failed init stops before it). */
+  readonly ranAction?: boolean;
 }
 
 /** Commands in order, stopping at the first failure; the output kept so parallel stacks do not interleave. */
 async function runCommands(commands: StackStep['commands']): Promise<StepResult> {
   let log = '';
   let code = 0;
+  let ran = 0;
   for (const c of commands) {
     log += `$ ${shellLine(c)}\n`;
     const r = await exec(c);
     log += r.log;
     code = r.code;
+    ran++;
     if (code !== 0) break;
   }
-  return { code, log };
+  // The last command is the action (init comes first).
+  return { code, log, ranAction: ran === commands.length && commands[commands.length - 1][2] !== 'init' };
 }
 
 function exec(command: readonly string[]): Promise<StepResult> {
