@@ -81,7 +81,7 @@ const pool = obj(
     name: str('Pool name (DNS-1123 label)'),
     ...poolSettings,
     decommission: bool(
-      "Remove the pool: its resources leave the nodes stack at the next deploy (all pools: the nodes stack is destroyed); drop the entry after that deploy",
+      'Remove the pool: its resources leave the nodes stack at the next deploy (all pools: the nodes stack is destroyed); drop the entry after that deploy',
     ),
   },
   ['name'],
@@ -90,9 +90,6 @@ const pool = obj(
 const tenant = obj(
   {
     name: str('Tenant name: the TenantControlPlane name (DNS-1035 label)'),
-    decommission: bool(
-      'Remove the tenant: protection off, its nodes then control-plane stacks destroyed by the next deploy; drop the entry after that deploy',
-    ),
     kubernetesVersion: str('Control plane version, e.g. v1.35.3'),
     controlPlane: obj({
       replicas: int('API server replicas', 1, 9),
@@ -160,6 +157,9 @@ const tenant = obj(
       },
       [],
       'Drain nodes before EC2 terminates them (refresh, scale-in, spot interruption)',
+    ),
+    decommission: bool(
+      'Remove the tenant: protection off, its nodes then control-plane stacks destroyed by the next deploy; drop the entry after that deploy',
     ),
   },
   ['name'],
