@@ -312,21 +312,29 @@ describe('scheduled operations', () => {
     const [minute, hour, dom, month, dow] = cron.split(' ');
     expect([dom, month, dow]).toEqual(['*', '*', '*']); // every day
     expect(Number(minute)).toBeGreaterThan(0); // off the top of the hour
-    // A year of daily runs, each up to 6 h late (GitHub delays scheduled runs under load), with an
-    // outage of 20 days in the middle: with the default rotation (168 h) and TTL (720 h), at every
-    // hour the token the last apply delivered is still valid.
+    // Daily runs (each up to 5 h late: GitHub delays scheduled runs under load), with an outage of
+    // `missed` days starting on any weekday: with the default rotation (168 h) and TTL (720 h), the
+    // token the last apply delivered stays valid through 23 missed days (TTL - rotation), not 24.
     const spec = bootstrapTokenSpec({});
-    const applies: number[] = [];
-    for (let day = 0; day < 365; day++) {
-      if (day >= 150 && day < 170) continue;
-      applies.push(day * 24 + Number(hour) + ((day * 7) % 6));
-    }
-    const { delivered } = simulateTokenSlots(spec, applies);
-    for (let i = 0; i < delivered.length; i++) {
-      const [at, token] = delivered[i];
-      const until = i + 1 < delivered.length ? delivered[i + 1][0] : at + 24;
-      for (let t = at; t < until; t++) expect(tokenValidAt(token, t)).toBe(true);
-    }
+    const alwaysValid = (missed: number) => {
+      for (let start = 100; start < 107; start++) {
+        const applies: number[] = [];
+        for (let day = 0; day < 200; day++) {
+          if (day >= start && day < start + missed) continue;
+          applies.push(day * 24 + Number(hour) + ((day * 7) % 6));
+        }
+        const { delivered } = simulateTokenSlots(spec, applies);
+        for (let i = 0; i < delivered.length; i++) {
+          const [at, token] = delivered[i];
+          const until = i + 1 < delivered.length ? delivered[i + 1][0] : at + 24;
+          for (let t = at; t < until; t++) if (!tokenValidAt(token, t)) return false;
+        }
+      }
+      return true;
+    };
+    expect(alwaysValid(0)).toBe(true);
+    expect(alwaysValid(23)).toBe(true);
+    expect(alwaysValid(24)).toBe(false);
   });
 
   test('drift: daily, read-only (-lock=false), its own concurrency group, every stack that should exist', () => {
