@@ -102,6 +102,8 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
     ]);
     const controlPlane = new TenantControlPlaneStack(app, stackIds.controlPlane(tenant.name), controlPlaneProps);
     // Decommissioned pools leave the nodes stack; when none stays, the stack keeps them all and goes.
+    // Deleting a pool's group scales it to zero first (terraform-provider-aws, autoscaling/group.go
+    // drainGroup), but its lifecycle hook depends on it and is deleted before: no drain by the handler.
     const active = tenant.workers.filter((w) => !w.decommission);
     const nodesGo = tenant.decommission || (tenant.workers.length > 0 && active.length === 0);
     const pools = nodesGo ? tenant.workers : active;

@@ -20,7 +20,8 @@ export type FleetRun = StackStep[][];
 
 /**
  * The phases of an action:
- * - `plan`, `drift`: the apply waves (drift: `plan -detailed-exitcode`, exit 2 = drift);
+ * - `plan`, `drift`: the apply waves (drift: `plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes;
+ *   developer.hashicorp.com/terraform/cli/commands/plan);
  * - `apply`: the apply waves, then the decommissioned stacks destroyed (nodes first);
  * - `destroy`: every stack, the waves in reverse (nodes, control planes, datastores, platform).
  */
