@@ -11,7 +11,7 @@ export const command: Command = {
     'usage: cdktf-kamaji preflight DIR [--previous FILE --tenants FILE] [--allow-local-state]',
     '',
     'Exit 1 with every problem when a stack of DIR (a cdktf.out folder):',
-    '  - keeps local state (lost with the CI runner; set the tenants file\'s `state:` section),',
+    "  - keeps local state (lost with the CI runner; set the tenants file's `state:` section),",
     '  - reads a file at apply time from outside DIR (the deploy jobs have only DIR),',
     'and, with --previous (the tenants file of the last successful deploy) and --tenants (the new one),',
     'when a tenant or pool was dropped without `decommission: true` in the previous file.',
@@ -34,11 +34,17 @@ export const command: Command = {
     for (const [id, entry] of Object.entries(manifest.stacks ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const file = path.join(dir, entry.synthesizedStackPath ?? `stacks/${id}/cdk.tf.json`);
       const tf = JSON.parse(fs.readFileSync(file, 'utf8'));
-      preflightProblems(id, tf, path.dirname(file), dir, problems, { allowLocalState: flags['allow-local-state'] === true });
+      preflightProblems(id, tf, path.dirname(file), dir, problems, {
+        allowLocalState: flags['allow-local-state'] === true,
+      });
     }
     if (previous !== undefined && tenants !== undefined) {
       const removals = new Problems(tenants);
-      removalProblems(fleetInventory(readInputFile(previous, '--previous')), fleetInventory(readInputFile(tenants, '--tenants')), removals);
+      removalProblems(
+        fleetInventory(readInputFile(previous, '--previous')),
+        fleetInventory(readInputFile(tenants, '--tenants')),
+        removals,
+      );
       for (const p of removals.all) problems.add(p.field, p.value, p.rule);
     }
     if (!problems.empty) {

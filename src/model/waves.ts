@@ -117,7 +117,11 @@ export function deployPlan(stacks: readonly StackNode[], where = 'manifest.json'
  * just enough that all waves together need at most `maxJobs` batches: GitHub counts the limit per
  * workflow run, and one deploy run holds every wave. Throws when there are more waves than jobs.
  */
-export function batchWaves(waves: readonly (readonly string[])[], batchSize: number, maxJobs = GITHUB_MATRIX_LIMIT): string[][][] {
+export function batchWaves(
+  waves: readonly (readonly string[])[],
+  batchSize: number,
+  maxJobs = GITHUB_MATRIX_LIMIT,
+): string[][][] {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be >= 1, got ${batchSize}`);
   const nonEmpty = waves.filter((w) => w.length > 0).length;
   if (!Number.isInteger(maxJobs) || maxJobs < nonEmpty) {
