@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Problems } from '../src/model/errors';
+import { backendOf, fileReads, preflightProblems } from '../src/model/preflight';
 import { cli } from './support/cli';
 import { ensureExamplePki, synthEditedFleet } from './support/fleet';
 import { generatedSynthOutput } from './support/generated-synth';
@@ -194,5 +196,38 @@ exit 0
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/unknown action "aply" \(did you mean "apply"\?\)/);
     expect(fs.existsSync(log)).toBe(false);
+  });
+});
+
+describe('preflight rules, one stack at a time', () => {
+  const judge = (tf: any) => {
+    const problems = new Problems('out');
+    preflightProblems('s', tf, '/w/cdktf.out/stacks/s', '/w/cdktf.out', problems);
+    return problems.all.map((p) => `${p.field} ${String(p.value)}`);
+  };
+
+  test('backends: none is local (Terraform default), s3 and HCP Terraform (cloud block) are shared', () => {
+    expect(backendOf({})).toBe('local');
+    expect(backendOf({ terraform: { backend: { local: {} } } })).toBe('local');
+    expect(backendOf({ terraform: { backend: { s3: {} } } })).toBe('s3');
+    expect(backendOf({ terraform: { cloud: { organization: 'o' } } })).toBe('cloud');
+    expect(judge({ terraform: {} })).toEqual(['stacks.s.terraform.backend local']);
+    expect(judge({ terraform: { cloud: { organization: 'o' } } })).toEqual([]);
+  });
+
+  test('file functions: every Terraform file function is found, escapes read, paths judged from the stack folder', () => {
+    const tf = {
+      terraform: { backend: { s3: {} } },
+      resource: {
+        x: {
+          a: { v: '${file("../../../pki/ca.key")}', w: ['${filebase64("k\\"q")}'] },
+          b: { v: '${templatefile("../../assets/t.tpl", {})} ${fileexists("x")}' },
+        },
+      },
+    };
+    expect(fileReads(tf)).toEqual(['../../../pki/ca.key', '../../assets/t.tpl', 'k"q', 'x']);
+    // Outside cdktf.out: refused; inside (../../assets is cdktf.out/assets, the stack folder itself): fine.
+    expect(judge(tf)).toEqual(['stacks.s ../../../pki/ca.key']);
+    expect(judge({ terraform: { backend: { s3: {} } }, locals: { p: '${file("${path.module}/x")}' } })).toEqual([]);
   });
 });
