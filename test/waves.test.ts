@@ -98,8 +98,10 @@ describe('batchWaves: within the job budget of one workflow run', () => {
     const waves = [['platform'], ['datastores'], ids(1000, 'cp'), ids(1000, 'nodes')];
     const out = batchWaves(waves, 4);
     const jobs = out.reduce((n, w) => n + w.length, 0);
+    expect(jobs).toBe(252); // the README: "1,000 tenants (2,002 stacks) deploy as 252 jobs of 8 stacks"
     expect(jobs).toBeLessThanOrEqual(GITHUB_MATRIX_LIMIT);
     expect(out[2][0]).toHaveLength(8); // 4 would need 502 jobs; 8 needs 252
+    expect(batchWaves(waves, 8)).toEqual(out); // the workflow's default batch size
     expect(out.map((w) => w.flat())).toEqual(waves); // every stack once, order kept
     // and no smaller size would do
     expect(2 + 2 * Math.ceil(1000 / 7)).toBeGreaterThan(GITHUB_MATRIX_LIMIT);

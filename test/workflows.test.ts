@@ -217,6 +217,7 @@ describe('1,000 tenants through the shipped deploy workflow', () => {
     // What each wave job's `batches` expression hands to deploy-wave.yml's matrix.
     const matrices = [...apply, ...destroy];
     for (const m of matrices) expect(m.length).toBeLessThanOrEqual(GITHUB_MATRIX_LIMIT);
+    for (const m of matrices) for (const batch of m) expect(batch.split(' ').length).toBeLessThanOrEqual(8);
     expect(matrices.reduce((n, m) => n + m.length, 0)).toBeLessThanOrEqual(GITHUB_MATRIX_LIMIT);
   });
 
