@@ -13,6 +13,8 @@ const COMMANDS: Record<string, () => Command> = {
   validate: () => require('./cli/validate').command,
   'render-userdata': () => require('./cli/render-userdata').command,
   stacks: () => require('./cli/stacks').command,
+  preflight: () => require('./cli/preflight').command,
+  run: () => require('./cli/run').command,
   review: () => require('./cli/review').command,
   graph: () => require('./cli/graph').command,
   pki: () => require('./cli/pki').command,

@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { App, TerraformStack } from 'cdktf';
+import { App, TerraformLocal, TerraformStack } from 'cdktf';
 import { DataStoreDriver } from '../src/constructs/kamaji-datastore';
 import { CaKeyAlgorithm, CaSource, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { AwsWorkerPoolOptions, TokenDelivery } from '../src/constructs/aws-worker-pool';
 import { CniPlugin } from '../src/constructs/tenant-cni';
+import { DECOMMISSION_LOCAL } from '../src/model/decommission';
 import { Problems, ValidationError } from '../src/model/errors';
 import { checkDistinctState } from '../src/model/state';
 import { ControlPlaneExposure } from '../src/model/tenant-control-plane';
@@ -100,8 +101,14 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
       ...(dataStores ? [dataStores] : []),
     ]);
     const controlPlane = new TenantControlPlaneStack(app, stackIds.controlPlane(tenant.name), controlPlaneProps);
+    // Decommissioned pools leave the nodes stack; when none stays, the stack keeps them all and goes.
+    // Deleting a pool's group scales it to zero first (terraform-provider-aws, autoscaling/group.go
+    // drainGroup), but its lifecycle hook depends on it and is deleted before: no drain by the handler.
+    const active = tenant.workers.filter((w) => !w.decommission);
+    const nodesGo = tenant.decommission || (tenant.workers.length > 0 && active.length === 0);
+    const pools = nodesGo ? tenant.workers : active;
     const nodes =
-      tenant.workers.length > 0
+      pools.length > 0
         ? new TenantNodesStack(app, stackIds.nodes(tenant.name), {
             ...management,
             state,
@@ -123,10 +130,12 @@ export function buildFleet(app: App, loaded: LoadedTenantsFile, fileDir: string)
               spotInterruptions: tenant.drain.spotInterruptions,
               rebalanceRecommendations: tenant.drain.rebalanceRecommendations,
             },
-            pools: tenant.workers.map(poolOptions),
+            pools: pools.map(poolOptions),
           })
         : undefined;
     nodes?.addDependency(controlPlane);
+    if (tenant.decommission) markDecommissioned(controlPlane);
+    if (nodes && nodesGo) markDecommissioned(nodes);
     tenants[tenant.name] = { controlPlane, nodes };
   }
   // Every stack must own its state: two stacks on one key would overwrite each other's state.
@@ -156,6 +165,8 @@ function tenantControlPlaneProps(
     podCidr: tenant.podCidr,
     serviceCidr: tenant.serviceCidr,
     pki: pkiOptions(tenant, fileDir),
+    // Decommissioning turns protection off, or the destroy would stop at prevent_destroy.
+    preventDestroy: tenant.decommission ? false : undefined,
   };
 }
 
@@ -170,6 +181,14 @@ function controlPlaneAwsRegion(tenant: ResolvedTenant): string | undefined {
     return tenant.awsRegion ?? tenant.managementAwsRegion;
   }
   return undefined;
+}
+
+/**
+ * Marks a stack for destruction: the top-level local `kamaji_decommission = true` in its
+ * cdk.tf.json, under a fixed name (`cdktf-kamaji stacks` and the review read it).
+ */
+function markDecommissioned(stack: TerraformStack): void {
+  new TerraformLocal(stack, DECOMMISSION_LOCAL, true).overrideLogicalId(DECOMMISSION_LOCAL);
 }
 
 /**
@@ -214,7 +233,9 @@ function pkiOptions(tenant: ResolvedTenant, fileDir: string): TenantPkiOptions {
 
 /** The oldest kubelet among the tenant's pools (Kamaji's kubelet-config workaround depends on it). */
 function oldestKubelet(tenant: ResolvedTenant): string | undefined {
-  const versions = tenant.workers
+  // A decommissioned pool leaves (unless every pool does): it does not hold the control plane back.
+  const staying = tenant.workers.filter((w) => !w.decommission);
+  const versions = (staying.length > 0 ? staying : tenant.workers)
     .map((w) => w.kubernetesVersion)
     .filter((v): v is string => v !== undefined)
     .map((v) => ({ text: v, parsed: parseVersion(v)! }));

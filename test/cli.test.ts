@@ -132,7 +132,13 @@ describe('did you mean', () => {
     [['pki', 'init', '--out', 'x', '--dyas', '400'], 'pki', '--dyas', '--days', '--out, --cn, --days'],
     [['pki', 'init', '-out', 'x'], 'pki', '-out', '--out', '--out, --cn, --days'],
     [['review', '--bsae', 'a', '--head', 'b'], 'review', '--bsae', '--base', '--base, --head, --format'],
-    [['stacks', 'dir', '--fromat', 'json'], 'stacks', '--fromat', '--format', '--format'],
+    [
+      ['stacks', 'dir', '--fromat', 'json'],
+      'stacks',
+      '--fromat',
+      '--format',
+      '--format, --batch-size, --max-jobs, --match',
+    ],
     [['validate', '--strict', 'f.yaml'], 'validate', '--strict', undefined, undefined],
     [['render-userdata', '--pol', 'a'], 'render-userdata', '--pol', '--pool', '--file, --tenant, --pool'],
     [
@@ -304,7 +310,7 @@ describe('cdktf-kamaji validate: files that are not tenants files, YAML errors, 
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `${file}: 1 problem\n` +
-        `  - ${file}: (file) (line 25, column 5): "minSize: 1": is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]\n`,
+        `  - ${file}: (file) (line 34, column 5): "minSize: 1": is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]\n`,
     );
   });
 

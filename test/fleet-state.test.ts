@@ -60,7 +60,7 @@ describe('fleet state backends', () => {
   });
 
   test('local (the default): relative paths only, so synth stays deterministic', () => {
-    const { stacks, texts } = synthEditedFleet(() => undefined);
+    const { stacks, texts } = synthEditedFleet((d) => d.delete('state'));
     for (const [id, s] of Object.entries(stacks)) {
       expect(s.terraform!.backend).toEqual({ local: { path: `../../../terraform.${id}.tfstate` } });
       expect(texts[id]).not.toContain(process.cwd());

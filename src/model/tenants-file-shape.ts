@@ -79,7 +79,16 @@ const poolSettings = {
   spot: bool('Use spot capacity'),
 };
 
-const pool = obj({ name: str('Pool name (DNS-1123 label)'), ...poolSettings }, ['name']);
+const pool = obj(
+  {
+    name: str('Pool name (DNS-1123 label)'),
+    ...poolSettings,
+    decommission: bool(
+      'Remove the pool: its resources leave the nodes stack at the next deploy (all pools: the nodes stack is destroyed); drop the entry after that deploy',
+    ),
+  },
+  ['name'],
+);
 
 const tenant = obj(
   {
@@ -170,6 +179,9 @@ const tenant = obj(
       },
       [],
       'Drain nodes before EC2 terminates them (refresh, scale-in, spot interruption)',
+    ),
+    decommission: bool(
+      'Remove the tenant: protection off, its nodes then control-plane stacks destroyed by the next deploy; drop the entry after that deploy',
     ),
   },
   ['name'],

@@ -71,6 +71,8 @@ export interface PoolSettings {
 }
 export interface PoolEntry extends PoolSettings {
   readonly name: string;
+  /** Leaves the nodes stack at the next deploy (see src/model/decommission.ts). */
+  readonly decommission?: boolean;
 }
 export interface ResourceEntry {
   readonly cpu?: string;
@@ -78,6 +80,8 @@ export interface ResourceEntry {
 }
 export interface TenantEntry {
   readonly name: string;
+  /** Destroyed by the next deploy, protection off (see src/model/decommission.ts). */
+  readonly decommission?: boolean;
   readonly kubernetesVersion?: string;
   readonly controlPlane?: {
     readonly replicas?: number;
@@ -144,6 +148,8 @@ export const tenantNamespace = (tenant: string) => `tenant-${tenant}`;
 /** A tenant with `defaults` applied: what the stacks are built from. */
 export interface ResolvedTenant {
   readonly name: string;
+  /** The tenant's stacks are destroyed by the next deploy (`decommission: true`). */
+  readonly decommission: boolean;
   readonly kubernetesVersion: string;
   readonly awsRegion?: string;
   /** The management cluster's AWS region (platform.awsRegion, else defaults.awsRegion). */
@@ -472,6 +478,7 @@ function checkRules(
 
     const tenant: ResolvedTenant = {
       name: t.name,
+      decommission: t.decommission === true,
       kubernetesVersion: versionText ?? '',
       awsRegion: file.defaults?.awsRegion,
       managementAwsRegion: platform.awsRegion ?? file.defaults?.awsRegion,
