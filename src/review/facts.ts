@@ -208,7 +208,7 @@ export function versionInUserData(userData: string): string | undefined {
 export const DECOMMISSION_LOCAL = 'kamaji_decommission';
 
 export function isDecommissioned(stack: SynthStack | undefined): boolean {
-  return stack?.locals[DECOMMISSION_LOCAL] === true;
+  return stack?.locals?.[DECOMMISSION_LOCAL] === true;
 }
 
 const FILE_CALL = /\bfile\(\s*"(?:[^"\\]|\\.)*"\s*\)/g;
