@@ -214,6 +214,13 @@ function decommissionFlags(base: SynthOutput, head: SynthOutput, diffs: readonly
   });
 }
 
+/** Why a resource is replaced: the attributes that force it, else the plan's action reason. */
+function replacedBecause(r: ResourceChange): string {
+  const why = r.attributes.filter((a) => a.effect === 'replace').map((a) => a.path);
+  if (why.length > 0) return `${why.join(', ')} changed`;
+  return r.actionReason ? r.actionReason.replace(/_/g, ' ') : 'the plan replaces it';
+}
+
 function tcpLabel(t: TenantControlPlaneFacts): string {
   return `TenantControlPlane ${t.namespace ?? '?'}/${t.name ?? '?'}`;
 }
@@ -250,11 +257,10 @@ function controlPlaneFlags(
     }
     const change = diff?.resources.find((r) => r.address === old.address);
     if (change?.action === ResourceAction.REPLACE) {
-      const why = change.attributes.filter((a) => a.effect === 'replace').map((a) => a.path);
       flags.push(
         flag(
           RiskKind.CONTROL_PLANE_REPLACED,
-          `${tcpLabel(old)} is replaced (${why.join(', ')} changed): the tenant's data is deleted with the old object`,
+          `${tcpLabel(old)} is replaced (${replacedBecause(change)}): the tenant's data is deleted with the old object`,
         ),
       );
     }
@@ -444,12 +450,11 @@ function workerPoolFlags(tenant: string, diff: StackDiff, removed: readonly Work
   for (const type of POOL_TYPES) {
     const ofType = diff.resources.filter((r) => r.type === type);
     for (const r of ofType.filter((c) => c.action === ResourceAction.REPLACE)) {
-      const why = r.attributes.filter((a) => a.effect === 'replace').map((a) => a.path);
       flags.push({
         kind: RiskKind.WORKER_POOL_REPLACED,
         tenant,
         stack: diff.id,
-        reason: `${r.address} is replaced (${why.length > 0 ? why.join(', ') : 'the plan says so'} changed): the pool's nodes are recreated`,
+        reason: `${r.address} is replaced (${replacedBecause(r)}): the pool's nodes are recreated`,
       });
     }
     const removedHere = ofType
