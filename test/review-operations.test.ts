@@ -3,6 +3,7 @@
  * replacements, removed pools, decommissioned tenants, a CA flag that only a new CA raises, and
  * reviews from Terraform plans (`--plan`, fixtures in test/fixtures/review/plans).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError } from '../src/model/errors';
@@ -26,6 +27,7 @@ import { Fleet, baseFleet, synthFleet, withTenant } from './fixtures/review/flee
 import { cli } from './support/cli';
 import { EXAMPLE_FLEET, ensureExamplePki, synthFleetFile } from './support/fleet';
 import { tempDir } from './support/synth';
+import { testWithTool } from './support/tools';
 
 const PLANS = path.join(__dirname, 'fixtures', 'review', 'plans');
 
@@ -504,4 +506,116 @@ describe('plan-based review', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('must be a folder of plan JSON files');
   });
+});
+
+describe('the review workflow (.github/workflows/review.yml)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('yaml') as typeof import('yaml');
+  const wf = parse(fs.readFileSync(path.join(__dirname, '..', '.github', 'workflows', 'review.yml'), 'utf8'));
+  const step = (job: string, name: string) => wf.jobs[job].steps.find((s: any) => s.name === name);
+
+  test('plans only with configured credentials, never for forks, read-only, and comments either review', () => {
+    const job = wf.jobs['plan-review'];
+    expect(job.if).toBe(
+      "vars.REVIEW_PLAN_ROLE_ARN != '' && github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(job.environment).toBe('review-plan');
+    const uses = job.steps.map((s: any) => s.uses).filter(Boolean);
+    expect(uses).toContain('hashicorp/setup-terraform@v3');
+    expect(job.steps.find((s: any) => s.uses === 'hashicorp/setup-terraform@v3').with).toEqual({
+      terraform_wrapper: false,
+    });
+    expect(step('plan-review', 'Review from the plans').run).toMatch(
+      /review --base \.\.\/base\/cdktf\.out --head cdktf\.out --plan \.\.\/plans/,
+    );
+    // Only the review leaves the runner, never the plan JSON.
+    const upload = job.steps.find((s: any) => s.uses === 'actions/upload-artifact@v4');
+    expect(upload.with.path.trim().split('\n')).toEqual(['review.md', 'review.json']);
+    expect(step('plan-review', 'Review from the plans').run).toContain('rm -rf ../plans');
+    // The files-CA step stays while an example tenant uses a files CA (tenant bravo).
+    expect(fs.readFileSync(EXAMPLE_FLEET, 'utf8')).toMatch(/source: files/);
+    for (const job of ['synth-and-review', 'plan-review']) {
+      expect(step(job, 'Share CA files with the base').run).toContain(
+        'cp -r head/examples/fleet/pki base/examples/fleet/',
+      );
+    }
+    expect(wf.jobs.comment.needs).toEqual(['synth-and-review', 'plan-review']);
+    expect(wf.jobs.comment.if).toMatch(/always\(\) && needs\.synth-and-review\.result == 'success'/);
+    expect(step('comment', 'Post or update the review comment').with.script).toContain(
+      "fs.existsSync('review-plan/review.md') ? 'review-plan/review.md' : 'review/review.md'",
+    );
+  });
+
+  testWithTool('shellcheck')('every run step passes shellcheck', () => {
+    const dir = tempDir('review-workflow-');
+    const runs = Object.values(wf.jobs).flatMap((j: any) => j.steps.map((s: any) => s.run).filter(Boolean));
+    runs.forEach((run: string, i: number) => {
+      const file = path.join(dir, `step-${i}.sh`);
+      // GitHub expressions are substituted before bash runs; a plain word stands in for them.
+      fs.writeFileSync(file, `#!/bin/bash\nset -eo pipefail\n${run.replace(/\$\{\{[^}]*\}\}/g, 'x')}`);
+      const r = spawnSync('shellcheck', ['--shell=bash', file], { encoding: 'utf8' });
+      expect(`${file}\n${r.stdout}`).toBe(`${file}\n`);
+    });
+  });
+
+  testWithTool('jq')(
+    'the plan step: one JSON per stack, -destroy for a decommissioned stack, no file for a failed plan',
+    () => {
+      const work = tempDir('review-plan-step-');
+      const head = path.join(work, 'head');
+      const stacks = {
+        'tenant-a-control-plane': {},
+        'tenant-a-nodes': { kamaji_decommission: true },
+        'tenant-b-nodes': {},
+      };
+      for (const [id, locals] of Object.entries(stacks)) {
+        fs.mkdirSync(path.join(head, 'cdktf.out', 'stacks', id), { recursive: true });
+        fs.writeFileSync(path.join(head, 'cdktf.out', 'stacks', id, 'cdk.tf.json'), JSON.stringify({ locals }));
+      }
+      // A terraform stand-in: records its arguments, fails the plan of tenant-b-nodes, prints a plan.
+      const bin = path.join(work, 'bin');
+      fs.mkdirSync(bin);
+      fs.writeFileSync(
+        path.join(bin, 'terraform'),
+        [
+          '#!/bin/bash',
+          'echo "$*" >> "$CALLS"',
+          'case "$*" in',
+          '  *tenant-b-nodes*plan*) echo "Error: no such secret" >&2; exit 1 ;;',
+          '  *" show -json tfplan") echo \'{"format_version":"1.2","resource_changes":[]}\' ;;',
+          '  *" plan "*) touch "${1#-chdir=}/tfplan" ;;',
+          'esac',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const script = step('plan-review', 'Plan every head stack').run as string;
+      const calls = path.join(work, 'calls');
+      const r = spawnSync('bash', ['-eo', 'pipefail', '-c', script], {
+        cwd: head,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: work, CALLS: calls },
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('::warning::no plan for tenant-b-nodes: its review falls back to the synth diff');
+      expect(fs.readdirSync(path.join(work, 'plans')).sort()).toEqual([
+        'tenant-a-control-plane.json',
+        'tenant-a-nodes.json',
+      ]);
+      const plans = fs
+        .readFileSync(calls, 'utf8')
+        .split('\n')
+        .filter((l) => / plan /.test(l));
+      expect(plans).toEqual([
+        '-chdir=cdktf.out/stacks/tenant-a-control-plane/ plan -input=false -lock=false -no-color -out=tfplan',
+        '-chdir=cdktf.out/stacks/tenant-a-nodes/ plan -input=false -lock=false -no-color -destroy -out=tfplan',
+        '-chdir=cdktf.out/stacks/tenant-b-nodes/ plan -input=false -lock=false -no-color -out=tfplan',
+      ]);
+      // No saved plan is left next to the stacks (it would be uploaded with them elsewhere).
+      for (const id of Object.keys(stacks))
+        expect(fs.existsSync(path.join(head, 'cdktf.out', 'stacks', id, 'tfplan'))).toBe(false);
+      // And the files it wrote are plans the review reads.
+      expect([...readPlans(path.join(work, 'plans')).keys()]).toEqual(['tenant-a-control-plane', 'tenant-a-nodes']);
+    },
+  );
 });
