@@ -264,6 +264,24 @@ describe('decommissioning (kamaji_decommission in the stack locals)', () => {
     );
   });
 
+  test('the marked stacks count as changed and say so, though no resource changes', () => {
+    const r = against(decommissioned());
+    expect(r.summary.tenants.changed).toEqual(['alpha']);
+    const cp = r.stacks.find((s) => s.id === 'tenant-alpha-control-plane')!;
+    expect(cp).toMatchObject({ status: 'changed', decommissioned: true, resources: [] });
+    expect(renderMarkdown(r)).toContain(
+      '#### `tenant-alpha-nodes` (nodes): changed\n\nMarked for decommission: the pipeline destroys this stack.',
+    );
+  });
+
+  test('a revoked mark is reviewed like any change', () => {
+    const from = readSynthOutput(synthFleet(decommissioned()));
+    expect(flagsOf(against(withTenant(baseFleet(), 'alpha', { version: 'v1.36.0' }), from))).toEqual([
+      'version-skip alpha',
+      'worker-pool-rolled alpha',
+    ]);
+  });
+
   test('a marked tenant that stays marked raises nothing again', () => {
     const from = readSynthOutput(synthFleet(decommissioned()));
     expect(flagsOf(against(decommissioned(), from))).toEqual([]);

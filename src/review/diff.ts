@@ -72,6 +72,8 @@ export interface StackDiff extends StackPlace {
   readonly id: string;
   readonly status: StackStatus;
   readonly source: DiffSource;
+  /** The head marks the stack `kamaji_decommission`: the pipeline destroys it instead of applying it. */
+  readonly decommissioned?: boolean;
   /** Changes sorted by address; unchanged resources are left out. */
   readonly resources: readonly ResourceChange[];
 }

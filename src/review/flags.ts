@@ -131,8 +131,10 @@ export function riskFlags(base: SynthOutput, head: SynthOutput, diffs: readonly 
     const h = sideOf(head, tenant);
     // A tenant being decommissioned, or whose decommission completed, has one flag for all of it:
     // the destroy is the change (its TCP removal is what decommissioning means).
-    const marked = [b.controlPlane, b.nodes, h.controlPlane, h.nodes].some((s) => isDecommissioned(s));
-    if (marked) continue;
+    // A revoked mark (marked in base, back in head) is reviewed like any change.
+    const beingDestroyed = [h.controlPlane, h.nodes].some((s) => isDecommissioned(s));
+    const destroyed = !h.controlPlane && !h.nodes && [b.controlPlane, b.nodes].some((s) => isDecommissioned(s));
+    if (beingDestroyed || destroyed) continue;
     const cpDiff = diffs.find((d) => d.id === `tenant-${tenant}-control-plane`);
     const nodesDiff = diffs.find((d) => d.id === `tenant-${tenant}-nodes`);
     if (b.controlPlane) flags.push(...controlPlaneFlags(tenant, b.controlPlane, h.controlPlane, cpDiff));

@@ -91,6 +91,7 @@ function summaryTable(r: Review): string[] {
 function stackSection(s: StackDiff): string[] {
   const from = s.source === DiffSource.PLAN ? ', from its plan' : '';
   const out = [`#### ${code(s.id)} (${stageLabel(s.stage)}${from}): ${s.status}`, ''];
+  if (s.decommissioned) out.push('Marked for decommission: the pipeline destroys this stack.', '');
   if (s.resources.length === 0) return [...out, 'No resources.', ''];
   for (const c of s.resources) out.push(...resourceLines(c));
   out.push('');

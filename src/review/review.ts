@@ -4,7 +4,7 @@
  */
 import { Problems } from '../model/errors';
 import { DiffSource, ResourceAction, ResourceChange, StackDiff, StackStatus, diffStack } from './diff';
-import { workerPools } from './facts';
+import { isDecommissioned, workerPools } from './facts';
 import { RiskFlag, riskFlags } from './flags';
 import { GraphNode, renderMermaid } from './mermaid';
 import { nodeConfigOf, unifiedDiff } from './node-config';
@@ -64,7 +64,12 @@ export function review(
     const b = base.stacks.get(id);
     const h = head.stacks.get(id);
     const plan = plans.get(id);
-    return withNodeConfig(plan ? diffFromPlan(plan, b, h) : diffStack(id, b, h), b, h);
+    const diff = withNodeConfig(plan ? diffFromPlan(plan, b, h) : diffStack(id, b, h), b, h);
+    if (!isDecommissioned(h)) return diff;
+    // The marker is a local no resource reads: the stack changes all the same (it is destroyed).
+    const status =
+      b && !isDecommissioned(b) && diff.status === StackStatus.UNCHANGED ? StackStatus.CHANGED : diff.status;
+    return { ...diff, status, decommissioned: true };
   });
   const flags = riskFlags(base, head, stacks);
   const graph = renderMermaid(graphNodes(base, head, stacks, flags));
