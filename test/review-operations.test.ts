@@ -394,7 +394,9 @@ describe('plan-based review', () => {
     expect(r.flags[0].reason).toBe(
       "TenantControlPlane tenants/alpha is replaced (replace because tainted): the tenant's data is deleted with the old object",
     );
-    expect(r.flags[1].reason).toContain('rolling replacement of pool general (1..3 nodes)');
+    expect(r.flags[1].reason).toBe(
+      'rolling replacement of pool general (1..3 nodes): its launch template changes (user_data); its Auto Scaling group changes a refresh trigger (launch_template[0].version); an instance refresh replaces every node (launch before terminate, each drained)',
+    );
     expect(r.stacks.map((s) => `${s.id} ${s.source} ${s.status}`)).toEqual([
       'platform synth unchanged',
       'datastores synth unchanged',

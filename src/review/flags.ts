@@ -505,8 +505,11 @@ function workerImageFlags(
     });
 }
 
-/** Launch template attributes that are not part of a template version (resource tags only). */
-const UNVERSIONED_TEMPLATE_PATHS = ['tags', 'tags_all'];
+/**
+ * Launch template attributes that are not part of a template version: resource tags, and the version
+ * numbers a plan shows as computed (a new version shows on the ASG when it follows one).
+ */
+const UNVERSIONED_TEMPLATE_PATHS = ['tags', 'tags_all', 'latest_version', 'default_version'];
 /** ASG properties whose change always starts an instance refresh (AWS provider docs, below). */
 const REFRESH_PROPERTIES = ['launch_configuration', 'launch_template', 'mixed_instances_policy'];
 
