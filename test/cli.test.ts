@@ -131,7 +131,7 @@ describe('did you mean', () => {
   test.each([
     [['pki', 'init', '--out', 'x', '--dyas', '400'], 'pki', '--dyas', '--days', '--out, --cn, --days'],
     [['pki', 'init', '-out', 'x'], 'pki', '-out', '--out', '--out, --cn, --days'],
-    [['review', '--bsae', 'a', '--head', 'b'], 'review', '--bsae', '--base', '--base, --head, --format'],
+    [['review', '--bsae', 'a', '--head', 'b'], 'review', '--bsae', '--base', '--base, --head, --plan, --format'],
     [
       ['stacks', 'dir', '--fromat', 'json'],
       'stacks',

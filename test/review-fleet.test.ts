@@ -29,13 +29,22 @@ describe('review of fleet changes', () => {
       (d) => d.deleteIn(['tenants', 2]),
       ['control-plane-removed:charlie', 'stack-removed:charlie', 'stack-removed:charlie'],
     ],
-    ['bump a version by one minor', (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.35.0'), []],
+    // A new kubelet version is new node configuration: the pool rolls (instance refresh).
+    [
+      'bump a version by one minor',
+      (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.35.0'),
+      ['worker-pool-rolled:bravo'],
+    ],
     [
       'bump a version by two minors',
       (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.36.0'),
-      ['version-skip:bravo'],
+      ['version-skip:bravo', 'worker-pool-rolled:bravo'],
     ],
-    ['downgrade', (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.33.9'), ['version-downgrade:bravo']],
+    [
+      'downgrade',
+      (d) => d.setIn(['tenants', 1, 'kubernetesVersion'], 'v1.33.9'),
+      ['version-downgrade:bravo', 'worker-pool-rolled:bravo'],
+    ],
     [
       'change the CA source',
       (d) =>
@@ -48,7 +57,7 @@ describe('review of fleet changes', () => {
     [
       'switch token delivery',
       (d) => d.setIn(['tenants', 0, 'workers', 0, 'tokenDelivery'], 'inline'),
-      ['token-delivery-changed:alpha'],
+      ['token-delivery-changed:alpha', 'worker-pool-rolled:alpha'],
     ],
     ['resize a pool', (d) => d.setIn(['tenants', 2, 'workers', 0, 'maxSize'], 8), []],
     [
@@ -84,7 +93,7 @@ describe('review of fleet changes', () => {
       // charlie's general pool keeps SSM: the stack still has the SecureString parameter.
       'switch token delivery of one pool of two',
       (d) => d.setIn(['tenants', 2, 'workers', 1, 'tokenDelivery'], 'ssm'),
-      ['token-delivery-changed:charlie'],
+      ['token-delivery-changed:charlie', 'worker-pool-rolled:charlie'],
     ],
     [
       'bump the image serial of one pool',

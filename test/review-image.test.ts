@@ -54,7 +54,8 @@ describe('worker image changes', () => {
       [RiskKind.WORKER_IMAGE_CHANGED, 'a', 'tenant-a-nodes'],
     ]);
     expect(r.flags[0].reason).toBe(
-      'the image of aws_launch_template.Batch changes from ami-0123456789abcdef0 to ami-0fedcba9876543210: a rolling replacement of every node of the pool (instance refresh, launch before terminate)',
+      // No Auto Scaling group in this stack: the pool is named by its launch template.
+      'rolling replacement of the pool of aws_launch_template.Batch: the image of aws_launch_template.Batch changes from ami-0123456789abcdef0 to ami-0fedcba9876543210 (instance refresh, launch before terminate, each node drained)',
     );
     expect(r.flags[1].reason).toContain(`from ${NAME('20250610')} to ${NAME('20250821')}`);
   });

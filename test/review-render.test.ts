@@ -94,6 +94,9 @@ describe('Markdown report', () => {
       expect.stringMatching(
         /^\*\*version-skip\*\* \(tenant `alpha`\): TenantControlPlane tenants\/alpha: v1\.34\.2 -> v1\.36\.0 skips/,
       ),
+      expect.stringMatching(
+        /^\*\*worker-pool-rolled\*\* _warning_ \(tenant `alpha`\): rolling replacement of pool general \(1\.\.3 nodes\)/,
+      ),
     ]);
     const headings = tokens.filter((t: any) => t.type === 'heading').map((t: any) => t.text);
     expect(headings).toEqual([
@@ -196,15 +199,16 @@ describe('redaction', () => {
       expect(text).not.toContain(PLANTED_TOKEN);
       expect(text).not.toContain('MIIplanted');
       expect(text).not.toContain('PRIVATE KEY');
-      expect(text).not.toContain('KUBERNETES_VERSION');
     }
+    // The public node configuration is shown (the version is no secret); the attribute stays redacted.
+    expect(md).toContain('+    KUBERNETES_VERSION=v1.35.0');
     const attrs = (stack: string, address: string) =>
       r.stacks.find((s) => s.id === stack)!.resources.find((c) => c.address === address)!.attributes;
     expect(attrs('tenant-alpha-nodes', 'aws_ssm_parameter.TokenParameter')).toEqual([
       { path: 'value', before: REDACTED, after: REDACTED },
     ]);
     expect(attrs('tenant-alpha-nodes', 'aws_launch_template.LaunchTemplate')).toEqual([
-      { path: 'user_data', before: REDACTED, after: REDACTED },
+      { path: 'user_data', before: REDACTED, after: REDACTED, via: 'local.Pool_UserData' },
     ]);
     expect(attrs('tenant-beta-control-plane', 'kubernetes_secret_v1.CaSecret')).toEqual([
       { path: 'data["ca.key"]', before: REDACTED, after: REDACTED },

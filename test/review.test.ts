@@ -57,9 +57,9 @@ describe('review of fleet changes: the expected flags and no others', () => {
     expect(r.summary.tenants.removed).toEqual(['alpha']);
   });
 
-  test('bump a version by one minor (workers follow): no flags, the TCP version path changes', () => {
+  test('bump a version by one minor (workers follow): the pool rolls, the TCP version path changes', () => {
     const r = reviewAgainstBase(withTenant(baseFleet(), 'alpha', { version: 'v1.35.0' }));
-    expect(flagsOf(r)).toEqual([]);
+    expect(flagsOf(r)).toEqual(['worker-pool-rolled alpha']);
     const tcp = change(r, 'tenant-alpha-control-plane', 'kubernetes_manifest.TenantControlPlane');
     expect(tcp.action).toBe(ResourceAction.UPDATE);
     expect(tcp.attributes).toEqual([
@@ -71,18 +71,18 @@ describe('review of fleet changes: the expected flags and no others', () => {
 
   test('bump a version by two minors: version-skip', () => {
     const r = reviewAgainstBase(withTenant(baseFleet(), 'alpha', { version: 'v1.36.0' }));
-    expect(flagsOf(r)).toEqual(['version-skip alpha']);
+    expect(flagsOf(r)).toEqual(['version-skip alpha', 'worker-pool-rolled alpha']);
     expect(r.flags[0].reason).toContain('v1.34.2 -> v1.36.0 skips 1 minor version(s)');
   });
 
   test('downgrade: version-downgrade', () => {
     const r = reviewAgainstBase(withTenant(baseFleet(), 'beta', { version: 'v1.34.0' }));
-    expect(flagsOf(r)).toEqual(['version-downgrade beta']);
+    expect(flagsOf(r)).toEqual(['version-downgrade beta', 'worker-pool-rolled beta']);
   });
 
   test('workers newer than the control plane: worker-version-skew on the nodes stack', () => {
     const r = reviewAgainstBase(withTenant(baseFleet(), 'alpha', { workerVersion: 'v1.35.0' }));
-    expect(flagsOf(r)).toEqual(['worker-version-skew alpha']);
+    expect(flagsOf(r)).toEqual(['worker-version-skew alpha', 'worker-pool-rolled alpha']);
     expect(r.flags[0]).toMatchObject({ stack: 'tenant-alpha-nodes' });
     expect(r.flags[0].reason).toContain('kubelet v1.35.0 is newer than the control plane v1.34.2');
   });
@@ -93,7 +93,10 @@ describe('review of fleet changes: the expected flags and no others', () => {
     const lt = nodes.resources.get('aws_launch_template.LaunchTemplate')!;
     (lt.config as any).user_data = '${base64encode(local.Pool_UserData_1A2B3C)}';
     (nodes.locals as any).Pool_UserData_1A2B3C = "#!/bin/bash\nK8S_VERSION='1.35.0'\n";
-    expect(flagsOf(review(readSynthOutput(baseDir), out))).toEqual(['worker-version-skew alpha']);
+    expect(flagsOf(review(readSynthOutput(baseDir), out))).toEqual([
+      'worker-version-skew alpha',
+      'worker-pool-rolled alpha',
+    ]);
   });
 
   test('the ASG version tag wins over user data', () => {
@@ -103,7 +106,7 @@ describe('review of fleet changes: the expected flags and no others', () => {
     const out = readSynthOutput(head);
     const lt = out.stacks.get('tenant-alpha-nodes')!.resources.get('aws_launch_template.LaunchTemplate')!;
     (lt.config as any).user_data = 'KUBERNETES_VERSION=v1.35.0';
-    expect(flagsOf(review(readSynthOutput(baseDir), out))).toEqual([]);
+    expect(flagsOf(review(readSynthOutput(baseDir), out))).toEqual(['worker-pool-rolled alpha']);
   });
 
   test('change the CA source (generated -> files): ca-changed, once', () => {
@@ -118,10 +121,14 @@ describe('review of fleet changes: the expected flags and no others', () => {
     ]);
   });
 
-  test('switch token delivery (ssm -> inline): token-delivery-changed only', () => {
+  test('switch token delivery (ssm -> inline): token-delivery-changed, and the pool rolls (new tag)', () => {
     const r = reviewAgainstBase(withTenant(baseFleet(), 'alpha', { tokenDelivery: 'inline' }));
-    expect(flagsOf(r)).toEqual(['token-delivery-changed alpha']);
-    expect(r.flags[0].reason).toMatch(/from ssm to inline/);
+    expect(flagsOf(r)).toEqual(['worker-pool-rolled alpha', 'token-delivery-changed alpha']);
+    expect(r.flags[1].reason).toMatch(/from ssm to inline/);
+    // $Latest stops the launch template from rolling the pool; the tag trigger does it.
+    expect(r.flags[0].reason).toContain(
+      'its Auto Scaling group changes a refresh trigger (launch_template.version, tag)',
+    );
     expect(change(r, 'tenant-alpha-nodes', 'aws_ssm_parameter.TokenParameter').action).toBe(ResourceAction.DELETE);
   });
 

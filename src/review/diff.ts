@@ -46,11 +46,34 @@ export interface ResourceChange {
   readonly action: ResourceAction;
   /** Changed attributes (updates and replacements only), sorted by path. */
   readonly attributes: readonly AttributeChange[];
+  /** Why Terraform chose the action (a plan's `action_reason`, e.g. `replace_because_tainted`). */
+  readonly actionReason?: string;
+  /** For a pool's launch template: the public node configuration diff (see node-config.ts). */
+  readonly nodeConfig?: NodeConfigDiff;
+}
+
+/** The change of a worker pool's cloud-config, apply-time values as placeholders. */
+export interface NodeConfigDiff {
+  /** The pool's name, when the launch template belongs to a known pool. */
+  readonly pool?: string;
+  /** Unified diff lines (`@@`, ` `, `-`, `+`). */
+  readonly lines: readonly string[];
+}
+
+/** Where a stack's resource changes come from. */
+export enum DiffSource {
+  /** Two synth outputs compared: configuration only, replacements from src/review/rules.ts. */
+  SYNTH = 'synth',
+  /** `terraform show -json` of a saved plan: Terraform's own actions against real state. */
+  PLAN = 'plan',
 }
 
 export interface StackDiff extends StackPlace {
   readonly id: string;
   readonly status: StackStatus;
+  readonly source: DiffSource;
+  /** The head marks the stack `kamaji_decommission`: the pipeline destroys it instead of applying it. */
+  readonly decommissioned?: boolean;
   /** Changes sorted by address; unchanged resources are left out. */
   readonly resources: readonly ResourceChange[];
 }
@@ -70,7 +93,7 @@ export function diffStack(id: string, base: SynthStack | undefined, head: SynthS
       : resources.length > 0
         ? StackStatus.CHANGED
         : StackStatus.UNCHANGED;
-  return { id, ...placeOf(id), status, resources };
+  return { id, ...placeOf(id), status, source: DiffSource.SYNTH, resources };
 }
 
 /**

@@ -24,6 +24,8 @@ export enum CaSource {
   FILES = 'files',
   /** No pre-created CA Secret: Kamaji generates the CA itself. */
   KAMAJI = 'kamaji',
+  /** The Secret's values read at apply time from a secret store (a Terraform data source). */
+  SECRET_STORE = 'secret-store',
 }
 
 export enum TokenDelivery {
@@ -83,9 +85,10 @@ export function caSource(stack: SynthStack): CaSource {
   const secrets = caSecrets(stack);
   if (secrets.length === 0) return CaSource.KAMAJI;
   // The key is read at apply: `${file(...)}`, or `${replace(file(...), ...)}` for LF line endings.
-  return secrets.some((s) => /\$\{(replace\()?file\(/.test(JSON.stringify(s.config.data ?? null)))
-    ? CaSource.FILES
-    : CaSource.GENERATED;
+  const data = secrets.map((s) => JSON.stringify(s.config.data ?? null)).join('\n');
+  if (/\$\{(replace\()?file\(/.test(data)) return CaSource.FILES;
+  if (/\$\{[^}]*\bdata\./.test(data)) return CaSource.SECRET_STORE;
+  return CaSource.GENERATED;
 }
 
 /** SSM delivery writes the token to a SecureString parameter; inline delivery has none. */
@@ -195,4 +198,86 @@ export function versionInUserData(userData: string): string | undefined {
   if (keyed.size > 0) return keyed.size === 1 ? [...keyed][0] : undefined;
   const any = distinct(ANY_VERSION);
   return any.size === 1 ? [...any][0] : undefined;
+}
+
+/**
+ * The marker the fleet app writes into every stack of a tenant whose tenants-file entry says
+ * `decommission: true` (a top-level `"locals": {"kamaji_decommission": true}`): the deploy pipeline
+ * destroys such stacks (nodes first, then the control plane) instead of applying them.
+ */
+export const DECOMMISSION_LOCAL = 'kamaji_decommission';
+
+export function isDecommissioned(stack: SynthStack | undefined): boolean {
+  return stack?.locals?.[DECOMMISSION_LOCAL] === true;
+}
+
+const FILE_CALL = /\bfile\(\s*"(?:[^"\\]|\\.)*"\s*\)/g;
+
+/**
+ * A CA Secret value with the paths of its `file("...")` reads taken out. The files source validates at
+ * synth that the key matches the certificate, and the certificate's bytes are in the Secret itself, so
+ * a key read from another path (the checkout or the tenants file moved) is the same CA; only the
+ * certificate bytes or the kind of key source can tell a new one.
+ */
+export function withoutFilePaths(value: Json | undefined): Json | undefined {
+  if (typeof value === 'string') return value.replace(FILE_CALL, 'file(<path>)');
+  if (Array.isArray(value)) return value.map((v) => withoutFilePaths(v) as Json);
+  if (isObject(value)) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withoutFilePaths(v) as Json;
+    return out;
+  }
+  return value;
+}
+
+/** One worker pool of a nodes stack: its Auto Scaling group and the launch template it runs. */
+export interface WorkerPoolFacts {
+  /** The pool's name (`cdktf-kamaji/pool` tag, else the ASG's construct id). */
+  readonly name: string;
+  readonly asg: string;
+  readonly launchTemplate?: string;
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  /**
+   * The ASG runs a launch template version that moves with the template (`latest_version`): a new
+   * template version changes the ASG's `launch_template` and starts an instance refresh. With the
+   * literal `$Latest`/`$Default` it does not (the AWS provider starts no refresh for those).
+   */
+  readonly followsTemplateVersion: boolean;
+  /** The ASG has an `instance_refresh` block: changes roll the running nodes. */
+  readonly refreshes: boolean;
+  /** Extra properties whose change starts a refresh (`instance_refresh.triggers`, e.g. `tag`). */
+  readonly refreshTriggers: readonly string[];
+}
+
+/** The pool tag AwsWorkerPool puts on its ASG and launch template. */
+export const WORKER_POOL_TAG = 'cdktf-kamaji/pool';
+
+const LT_REF = /\$\{aws_launch_template\.([A-Za-z0-9_-]+)\.(id|name|latest_version|default_version)\}/;
+
+export function workerPools(stack: SynthStack): WorkerPoolFacts[] {
+  return resourcesOfType(stack, 'aws_autoscaling_group').map((asg) => {
+    const spec = isObject(asg.config.launch_template)
+      ? asg.config.launch_template
+      : valueAt(asg.config, 'mixed_instances_policy.launch_template.launch_template_specification');
+    const ltSpec = isObject(spec) ? spec : {};
+    const idRef = LT_REF.exec(text(ltSpec.id) ?? text(ltSpec.launch_template_id) ?? text(ltSpec.name) ?? '');
+    const version = text(ltSpec.version) ?? '';
+    const refresh = asg.config.instance_refresh;
+    const triggers = isObject(refresh) && Array.isArray(refresh.triggers) ? refresh.triggers : [];
+    const tagged = asgTags(asg.config).find((t) => t.key === WORKER_POOL_TAG)?.value;
+    const meta = asg.config['//'];
+    const path = isObject(meta) && isObject(meta.metadata) ? text(meta.metadata.path) : undefined;
+    const constructName = path?.split('/').slice(-2, -1)[0];
+    return {
+      name: tagged ?? constructName ?? asg.logicalId,
+      asg: asg.address,
+      ...(idRef ? { launchTemplate: `aws_launch_template.${idRef[1]}` } : {}),
+      ...(typeof asg.config.min_size === 'number' ? { minSize: asg.config.min_size } : {}),
+      ...(typeof asg.config.max_size === 'number' ? { maxSize: asg.config.max_size } : {}),
+      followsTemplateVersion: version.includes('${') && !/^\$(Latest|Default)$/.test(version),
+      refreshes: isObject(refresh),
+      refreshTriggers: triggers.filter((t): t is string => typeof t === 'string').sort(compareText),
+    };
+  });
 }

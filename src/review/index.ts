@@ -9,3 +9,5 @@ export * from './flags';
 export * from './mermaid';
 export * from './review';
 export * from './markdown';
+export * from './node-config';
+export * from './plan';

@@ -2,8 +2,17 @@
  * The review as Markdown for a pull-request comment: summary table, risk flags, the stage graph
  * (```mermaid, which GitHub renders), then the changes per tenant and stack.
  */
-import { AttributeChange, ResourceAction, ResourceChange, StackDiff, StackStatus } from './diff';
-import { Review } from './review';
+import {
+  AttributeChange,
+  DiffSource,
+  NodeConfigDiff,
+  ResourceAction,
+  ResourceChange,
+  StackDiff,
+  StackStatus,
+} from './diff';
+import { RiskLevel } from './flags';
+import { Review, plannedStacks } from './review';
 import { stageLabel } from './stages';
 
 /** Marks the comment so a workflow can find and update it instead of adding a new one. */
@@ -32,11 +41,21 @@ function plain(text: string): string {
 export function renderMarkdown(r: Review): string {
   const out: string[] = [REVIEW_MARKER, '## Kamaji infrastructure review', ''];
   out.push(...summaryTable(r), '');
+  const planned = plannedStacks(r);
+  out.push(
+    planned.length === 0
+      ? 'Changes from the synth diff (configuration only: no plan files were given).'
+      : planned.length === r.stacks.length
+        ? 'Changes from Terraform plans of every stack.'
+        : `Changes from Terraform plans of ${planned.map(code).join(', ')}; the other stacks from the synth diff.`,
+    '',
+  );
   out.push('### Risk flags', '');
   if (r.flags.length === 0) out.push('No risk flags.');
   for (const f of r.flags) {
     const who = f.tenant !== undefined ? `tenant ${code(f.tenant)}` : code(f.stack);
-    out.push(`- **${f.kind}** (${who}): ${plain(f.reason)}`);
+    const level = f.level === RiskLevel.HIGH ? '' : ` _${f.level}_`;
+    out.push(`- **${f.kind}**${level} (${who}): ${plain(f.reason)}`);
   }
   out.push('', '### Stage graph', '', '```mermaid', r.graph, '```', '');
 
@@ -70,7 +89,9 @@ function summaryTable(r: Review): string[] {
 }
 
 function stackSection(s: StackDiff): string[] {
-  const out = [`#### ${code(s.id)} (${stageLabel(s.stage)}): ${s.status}`, ''];
+  const from = s.source === DiffSource.PLAN ? ', from its plan' : '';
+  const out = [`#### ${code(s.id)} (${stageLabel(s.stage)}${from}): ${s.status}`, ''];
+  if (s.decommissioned) out.push('Marked for decommission: the pipeline destroys this stack.', '');
   if (s.resources.length === 0) return [...out, 'No resources.', ''];
   for (const c of s.resources) out.push(...resourceLines(c));
   out.push('');
@@ -78,9 +99,29 @@ function stackSection(s: StackDiff): string[] {
 }
 
 function resourceLines(c: ResourceChange): string[] {
-  const lines = [`- ${code(SYMBOL[c.action])} ${code(c.address)} ${c.action}`];
+  const why = c.actionReason ? ` (${plain(c.actionReason.replace(/_/g, ' '))})` : '';
+  const lines = [`- ${code(SYMBOL[c.action])} ${code(c.address)} ${c.action}${why}`];
   for (const a of c.attributes) lines.push(`  - ${attributeLine(a)}`);
+  if (c.nodeConfig) lines.push(...nodeConfigLines(c.nodeConfig));
   return lines;
+}
+
+/** The node configuration diff, folded (a version bump touches a few lines of a few hundred). */
+function nodeConfigLines(n: NodeConfigDiff): string[] {
+  const which = n.pool !== undefined ? ` of pool ${code(n.pool)}` : '';
+  const longest = Math.max(2, ...n.lines.flatMap((l) => [...l.matchAll(/`+/g)].map((m) => m[0].length)));
+  const fence = '`'.repeat(longest + 1);
+  return [
+    '',
+    '  <details><summary>Node configuration' + which + ' (cloud-config; apply-time values as placeholders)</summary>',
+    '',
+    `  ${fence}diff`,
+    ...n.lines.map((l) => `  ${l}`),
+    `  ${fence}`,
+    '',
+    '  </details>',
+    '',
+  ];
 }
 
 function attributeLine(a: AttributeChange): string {

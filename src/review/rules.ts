@@ -107,8 +107,10 @@ const RULES: Readonly<Record<string, readonly TypeRules[]>> = {
   ],
   tls_self_signed_cert: [{ replaceOnAnyChange: true, sensitive: ['private_key_pem'] }],
   tls_locally_signed_cert: [{ replaceOnAnyChange: true, sensitive: ['ca_private_key_pem'] }],
-  random_string: [{ replaceOnAnyChange: true }],
-  random_password: [{ replaceOnAnyChange: true }],
+  // The bootstrap token is two random_string results (`<id>.<secret>`); the random provider does not
+  // mark random_string's result sensitive, and a plan shows the old value of a replaced one.
+  random_string: [{ replaceOnAnyChange: true, sensitive: ['result', 'id'] }],
+  random_password: [{ replaceOnAnyChange: true, sensitive: ['result', 'id', 'bcrypt_hash'] }],
   time_rotating: [{ replace: ['rfc3339', 'triggers'] }],
 };
 
