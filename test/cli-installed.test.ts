@@ -126,7 +126,9 @@ describe('the installed CLI (only the shipped files)', () => {
     const result = run(['render-userdata', '--file', 'tenants.yaml', '--tenant', 'charlie', '--pool', 'batch']);
     expect(result.code).toBe(0);
     expect(result.stdout.startsWith('#cloud-config\n# cdktf-kamaji worker: tenant charlie, pool batch,')).toBe(true);
-    expect(result.stderr).toMatch(/^tenant charlie, pool batch: \d+ bytes of user data/);
+    expect(result.stderr).toMatch(
+      /^tenant charlie, pool batch: \d+ bytes of cloud-config with placeholders, sent gzipped/,
+    );
     expectOnlyShippedCode(result.modules);
     // The same text as the sources give in-process.
     const inProcess = await cli(['render-userdata', '--file', EXAMPLE_FLEET, '--tenant', 'charlie', '--pool', 'batch']);

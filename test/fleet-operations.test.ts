@@ -10,8 +10,15 @@ import { tempDir } from './support/synth';
 beforeAll(ensureExamplePki);
 
 describe('preflight: what CI checks before it applies anything', () => {
-  test('the shipped example with its files CA: refused, naming the key read from outside cdktf.out', async () => {
-    const out = synthEditedFleet(() => undefined);
+  test('the shipped example (secret-store CA, S3 state) passes; a files CA is refused, naming the key read from outside cdktf.out', async () => {
+    const shipped = await cli(['preflight', synthEditedFleet(() => undefined).outdir]);
+    expect(shipped).toMatchObject({ code: 0, stderr: '' });
+    const out = synthEditedFleet((d) =>
+      d.setIn(
+        ['tenants', 1, 'pki'],
+        d.createNode({ source: 'files', certPath: 'pki/bravo/ca.crt', keyPath: 'pki/bravo/ca.key' }),
+      ),
+    );
     const r = await cli(['preflight', out.outdir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 problem; nothing may be applied/);

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDocument } from 'yaml';
 import { ValidationError } from '../src/model/errors';
 import { loadTenantsFile } from '../src/model/tenants-file';
 import {
@@ -25,7 +26,7 @@ import { Review, review } from '../src/review/review';
 import { SynthOutput, readSynthOutput } from '../src/review/synth-output';
 import { Fleet, baseFleet, synthFleet, withTenant } from './fixtures/review/fleet';
 import { cli } from './support/cli';
-import { EXAMPLE_FLEET, ensureExamplePki, synthFleetFile } from './support/fleet';
+import { EXAMPLE_FLEET, ensureExamplePki, synthEditedFleet, synthFleetFile } from './support/fleet';
 import { tempDir } from './support/synth';
 import { testWithTool } from './support/tools';
 
@@ -315,6 +316,12 @@ describe('decommissioning (kamaji_decommission in the stack locals)', () => {
 });
 
 describe('CA changes: a new CA raises the flag, a moved file does not', () => {
+  /** The example with bravo on a files CA (pki/bravo next to the file): the case where paths matter. */
+  const withFilesCa = (d: ReturnType<typeof parseDocument>) =>
+    d.setIn(
+      ['tenants', 1, 'pki'],
+      d.createNode({ source: 'files', certPath: 'pki/bravo/ca.crt', keyPath: 'pki/bravo/ca.key' }),
+    );
   function copyExample(dir: string, ca?: { certificatePem: string; keyPem: string }): string {
     const pki = path.join(dir, 'pki', 'bravo');
     fs.mkdirSync(pki, { recursive: true });
@@ -322,13 +329,15 @@ describe('CA changes: a new CA raises the flag, a moved file does not', () => {
     fs.writeFileSync(path.join(pki, 'ca.crt'), ca?.certificatePem ?? fs.readFileSync(path.join(source, 'ca.crt')));
     fs.writeFileSync(path.join(pki, 'ca.key'), ca?.keyPem ?? fs.readFileSync(path.join(source, 'ca.key')));
     const file = path.join(dir, 'tenants.yaml');
-    fs.copyFileSync(EXAMPLE_FLEET, file);
+    const doc = parseDocument(fs.readFileSync(EXAMPLE_FLEET, 'utf8'));
+    withFilesCa(doc);
+    fs.writeFileSync(file, doc.toString());
     return file;
   }
   let example: SynthOutput;
   beforeAll(() => {
     ensureExamplePki();
-    example = readSynthOutput(synthFleetFile(EXAMPLE_FLEET).outdir);
+    example = readSynthOutput(synthEditedFleet(withFilesCa).outdir);
   });
 
   test('the tenants file (and its CA files) moved elsewhere: the key path changes, no flag', () => {
@@ -343,7 +352,7 @@ describe('CA changes: a new CA raises the flag, a moved file does not', () => {
 
   test('the checkout moved (absolute paths under another root): no flag', () => {
     const at = (root: string) => {
-      const out = readSynthOutput(synthFleetFile(EXAMPLE_FLEET).outdir);
+      const out = readSynthOutput(synthEditedFleet(withFilesCa).outdir);
       const cp = out.stacks.get('tenant-bravo-control-plane')!;
       const secret = [...cp.resources.values()].find((r) => r.type === 'kubernetes_secret_v1')!;
       const data = secret.config.data as Record<string, string>;
@@ -553,9 +562,11 @@ describe('the review workflow (.github/workflows/review.yml)', () => {
     const upload = job.steps.find((s: any) => s.uses === 'actions/upload-artifact@v4');
     expect(upload.with.path.trim().split('\n')).toEqual(['review.md', 'review.json']);
     expect(step('plan-review', 'Review from the plans').run).toContain('rm -rf ../plans');
-    // The files-CA step stays while an example tenant uses a files CA (tenant bravo).
-    expect(fs.readFileSync(EXAMPLE_FLEET, 'utf8')).toMatch(/source: files/);
+    // The files-CA step serves fleets that review files CAs (the shipped example uses a secret store
+    // now, and the step does nothing without a pki/ folder).
+    expect(fs.readFileSync(EXAMPLE_FLEET, 'utf8')).not.toMatch(/source: files/);
     for (const job of ['synth-and-review', 'plan-review']) {
+      expect(step(job, 'Share CA files with the base').run).toMatch(/if \[ -d head\/examples\/fleet\/pki \]/);
       expect(step(job, 'Share CA files with the base').run).toContain(
         'cp -r head/examples/fleet/pki base/examples/fleet/',
       );

@@ -270,27 +270,32 @@ describe('TenantCloudIntegration', () => {
     ['v1.31.2', 'v1.31.9'],
     ['v1.34.6', 'v1.34.3'],
     ['v1.35.3', 'v1.35.2'],
+    // No promoted 1.36 image: the 1.35 release, one minor older, as the skew policy allows.
+    ['v1.36.0', 'v1.35.2'],
   ])('the CCM image follows the control plane: %s runs cloud-controller-manager %s', (version, tag) => {
     const r = releases(synthCloud({ kubernetesVersion: version }).resource);
     expect(parse(r['aws-cloud-controller-manager'].values[0]).image).toEqual({ tag });
   });
 
-  test('the CCM image must be of the tenant minor; an unknown minor needs an explicit tag', () => {
-    expect(problemsOf({ kubernetesVersion: 'v1.34.6', ccmImageTag: 'v1.35.2' }).problems).toEqual([
-      expect.objectContaining({
-        field: 'ccmImageTag',
-        value: 'v1.35.2',
-        rule: expect.stringMatching(/tenant's minor 1\.34 .*such as "v1\.34\.3"/),
-      }),
+  test('the CCM image must be of the tenant minor or one older; an unknown pair of minors needs an explicit tag', () => {
+    // Newer than the API server, or two minors older: refused.
+    for (const tag of ['v1.35.2', 'v1.32.8']) {
+      expect(problemsOf({ kubernetesVersion: 'v1.34.6', ccmImageTag: tag }).problems).toEqual([
+        expect.objectContaining({
+          field: 'ccmImageTag',
+          value: tag,
+          rule: expect.stringMatching(/tenant's minor 1\.34, or of 1\.33 during an upgrade .*such as "v1\.34\.3"/),
+        }),
+      ]);
+    }
+    // One older (mid-upgrade) is fine.
+    expect(() => synthCloud({ kubernetesVersion: 'v1.34.6', ccmImageTag: 'v1.33.4' })).not.toThrow();
+    expect(problemsOf({ kubernetesVersion: 'v1.38.0' }).problems).toEqual([
+      expect.objectContaining({ field: 'ccmImageTag', rule: expect.stringMatching(/required for Kubernetes 1\.38/) }),
     ]);
-    // 1.36: tagged upstream, no promoted image: the tenant names one.
-    expect(problemsOf({ kubernetesVersion: 'v1.36.0' }).problems).toEqual([
-      expect.objectContaining({ field: 'ccmImageTag', rule: expect.stringMatching(/required for Kubernetes 1\.36/) }),
-    ]);
-    // A tag of the right minor, and no check without a version or without the CCM.
-    expect(() => synthCloud({ kubernetesVersion: 'v1.36.0', ccmImageTag: 'v1.36.1' })).not.toThrow();
+    expect(() => synthCloud({ kubernetesVersion: 'v1.38.0', ccmImageTag: 'v1.38.0' })).not.toThrow();
     expect(() => synthCloud({ ccmImageTag: 'v1.35.2' })).not.toThrow();
-    expect(() => synthCloud({ kubernetesVersion: 'v1.36.0', cloudControllerManager: false })).not.toThrow();
+    expect(() => synthCloud({ kubernetesVersion: 'v1.38.0', cloudControllerManager: false })).not.toThrow();
   });
 
   test('both policies stay under the 6,144-character managed-policy limit for the longest tenant name', () => {

@@ -43,12 +43,14 @@ import { parseVersion } from './versions';
  * The newest cloud-controller-manager release of each Kubernetes minor that is both a git tag of
  * kubernetes/cloud-provider-aws and an image promoted to registry.k8s.io/provider-aws/
  * cloud-controller-manager (kubernetes/k8s.io registry.k8s.io/images/k8s-staging-provider-aws/
- * images.yaml; read 2026-12-02). 1.36 has tags (v1.36.1) but no promoted image there, so a 1.36 tenant
- * must name its image (`ccmImageTag`). cloud-provider-aws docs/README.md "Compatibility with
- * Kubernetes": the major and minor equal the compatible Kubernetes release and "compatibility is ONLY
- * guaranteed between that release and the corresponding Kubernetes version", upgraded with the
- * cluster like kube-controller-manager. The chart's default image (v1.35.0 in chart 0.0.11) would be
- * newer than a 1.34 tenant's API server.
+ * images.yaml; read 2026-12-02). 1.36 has tags (v1.36.1) but no promoted image there.
+ * cloud-provider-aws docs/README.md "Compatibility with Kubernetes": the major and minor equal the
+ * compatible Kubernetes release, upgraded with the cluster like kube-controller-manager. The
+ * Kubernetes version skew policy (kubernetes.io/releases/version-skew-policy, "kube-controller-manager,
+ * kube-scheduler, and cloud-controller-manager"): not newer than the API server, expected to match its
+ * minor, may be one minor older (live upgrades). So a tenant gets its minor's release, else (1.36
+ * today) the previous minor's; the chart's default image (v1.35.0 in chart 0.0.11) would be newer
+ * than a 1.34 tenant's API server.
  */
 export const CCM_IMAGE_BY_MINOR: Readonly<Record<number, string>> = {
   30: 'v1.30.10',
@@ -61,7 +63,7 @@ export const CCM_IMAGE_BY_MINOR: Readonly<Record<number, string>> = {
 
 /**
  * The CCM image tag for a tenant: `explicit` if given, else the release of the control plane's
- * minor; undefined when neither is known (the chart's default then).
+ * minor, else of the minor before (allowed by the skew policy); undefined when none is known.
  */
 export function ccmImageTagFor(
   explicit: string | undefined,
@@ -69,7 +71,7 @@ export function ccmImageTagFor(
 ): string | undefined {
   if (explicit !== undefined) return explicit;
   const version = kubernetesVersion === undefined ? undefined : parseVersion(kubernetesVersion);
-  return version ? CCM_IMAGE_BY_MINOR[version.minor] : undefined;
+  return version ? (CCM_IMAGE_BY_MINOR[version.minor] ?? CCM_IMAGE_BY_MINOR[version.minor - 1]) : undefined;
 }
 
 export const CCM_CHART_REPOSITORY = 'https://kubernetes.github.io/cloud-provider-aws';
@@ -169,20 +171,20 @@ export function validateCloudIntegration(spec: CloudIntegrationSpec, problems: P
   }
   const version = spec.kubernetesVersion === undefined ? undefined : parseVersion(spec.kubernetesVersion);
   if (spec.cloudControllerManager && version) {
-    const tag = spec.ccmImageTag ?? CCM_IMAGE_BY_MINOR[version.minor];
+    const tag = ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion);
     const tagMinor = tag === undefined ? undefined : parseVersion(tag)?.minor;
     if (tag === undefined) {
       problems.add(
         'ccmImageTag',
         undefined,
-        `is required for Kubernetes 1.${version.minor}: no cloud-controller-manager release of that minor is known to this version of cdktf-kamaji (known: 1.${Object.keys(CCM_IMAGE_BY_MINOR).join(', 1.')})`,
+        `is required for Kubernetes 1.${version.minor}: no cloud-controller-manager release of that minor or the one before is known to this version of cdktf-kamaji (known: 1.${Object.keys(CCM_IMAGE_BY_MINOR).join(', 1.')})`,
       );
     } else if (tagMinor !== undefined) {
       problems.check(
-        tagMinor === version.minor,
+        tagMinor === version.minor || tagMinor === version.minor - 1,
         'ccmImageTag',
         tag,
-        `must be a release of the tenant's minor 1.${version.minor} (cloud-provider-aws guarantees compatibility only with its own Kubernetes minor), such as "${CCM_IMAGE_BY_MINOR[version.minor] ?? `v1.${version.minor}.0`}"`,
+        `must be a release of the tenant's minor 1.${version.minor}, or of 1.${version.minor - 1} during an upgrade (version skew policy: never newer than the API server, at most one minor older), such as "${ccmImageTagFor(undefined, spec.kubernetesVersion) ?? `v1.${version.minor}.0`}"`,
       );
     }
   }
