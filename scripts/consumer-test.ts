@@ -79,9 +79,10 @@ const EXPECTED: Record<string, { dependencies: string[]; providers: string[]; re
     providers: ['aws', 'helm.acme', 'kubernetes', 'kubernetes.acme', 'random', 'time'],
     resources: {
       aws_autoscaling_group: 1,
+      aws_autoscaling_lifecycle_hook: 1, // the launch hook the nodes complete once joined
       aws_iam_instance_profile: 1,
       aws_iam_role: 1,
-      aws_iam_role_policy: 2, // read the token, tag a failed boot
+      aws_iam_role_policy: 3, // read the token, tag a failed boot, complete the launch hook
       aws_launch_template: 1,
       aws_security_group: 1,
       aws_ssm_parameter: 1,
