@@ -462,9 +462,16 @@ describe('simulated boot', () => {
     const env = prepare(input());
     const lock = path.join(env.stubDir, 'dpkg.lock');
     fs.writeFileSync(lock, 'unattended-upgr\n');
-    const release = setTimeout(() => fs.rmSync(lock), 1000);
+    // Released shortly after the first apt-get call starts waiting (not on a timer from the start: on a
+    // busy machine the script may reach apt-get only after a fixed delay has passed).
+    const watch = setInterval(() => {
+      if (fs.existsSync(path.join(env.stubDir, 'apt-calls'))) {
+        clearInterval(watch);
+        setTimeout(() => fs.rmSync(lock, { force: true }), 300);
+      }
+    }, 50);
     const result = await boot(env, server.url);
-    clearTimeout(release);
+    clearInterval(watch);
     expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
     expect(fs.existsSync(path.join(env.stubDir, 'apt-waited'))).toBe(true);
     expect(result.stderr).not.toMatch(/apt-get \w+ failed/);
