@@ -61,6 +61,8 @@ export interface FleetSynthReport {
   /** Processes that synthesized (0 when everything came from the cache). */
   readonly processes: number;
   readonly chunks: number;
+  /** Peak RSS of each worker process, in MB (this process's own is `process.resourceUsage()`). */
+  readonly workerPeakRssMb: readonly number[];
 }
 
 /** A shard worker's work: the tenants file and, per chunk, its folder and tenant names. */
@@ -176,8 +178,8 @@ export async function synthFleetFile(
   if (process.env.SYNTH_HCL_OUTPUT === 'true') {
     fs.rmSync(indexFile, { force: true });
     synthChunk(loaded, file, outdir, undefined);
-    const count = Object.keys(readManifest(outdir).stacks).length;
-    return { stacks: count, rewritten: [], processes: 1, chunks: 1 };
+    const ids = Object.keys(readManifest(outdir).stacks);
+    return { stacks: ids.length, rewritten: ids, processes: 1, chunks: 1, workerPeakRssMb: [] };
   }
 
   const keys = options.cache === false ? undefined : unitKeys(loaded, file);
@@ -217,6 +219,7 @@ export async function synthFleetFile(
     shards.push(chunks);
   }
   const chunks = shards.flat();
+  const workerPeakRssMb: number[] = [];
   if (chunks.length > 0) {
     fs.mkdirSync(work, { recursive: true });
     const workers = shards.slice(1).map((shard, i) => runWorker(file, shard, path.join(work, `task-${i + 1}.json`)));
@@ -228,7 +231,10 @@ export async function synthFleetFile(
     }
     const results = await Promise.allSettled(workers);
     if (failure) throw failure;
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    for (const r of results) {
+      if (r.status === 'rejected') throw r.reason;
+      workerPeakRssMb.push(r.value);
+    }
   }
 
   // Merge: every fresh stack of its unit's chunk; the platform stacks from the first chunk only.
@@ -287,7 +293,13 @@ export async function synthFleetFile(
     const index: CacheIndex = { format: CACHE_FORMAT, manifestVersion: manifestVersion!, units };
     fs.writeFileSync(indexFile, JSON.stringify(index));
   }
-  return { stacks: Object.keys(entries).length, rewritten: moves.map((m) => m.id), processes, chunks: chunks.length };
+  return {
+    stacks: Object.keys(entries).length,
+    rewritten: moves.map((m) => m.id),
+    processes,
+    chunks: chunks.length,
+    workerPeakRssMb,
+  };
 }
 
 const PLATFORM_STACKS = new Set([stackIds.platform, stackIds.dataStores]);
@@ -307,21 +319,23 @@ function synthInOneApp(loaded: LoadedTenantsFile, file: string, outdir: string, 
   fs.rmSync(work, { recursive: true, force: true });
   synthChunk(loaded, file, outdir, undefined);
   const ids = Object.keys(readManifest(outdir).stacks);
-  return { stacks: ids.length, rewritten: ids, processes: 1, chunks: 1 };
+  return { stacks: ids.length, rewritten: ids, processes: 1, chunks: 1, workerPeakRssMb: [] };
 }
 
-/** Runs one shard in a worker process; rejects with its stderr when it fails. */
-function runWorker(file: string, chunks: ShardTask['chunks'], taskFile: string): Promise<void> {
+/** Runs one shard in a worker process: its peak RSS in MB; rejects with its stderr when it fails. */
+function runWorker(file: string, chunks: ShardTask['chunks'], taskFile: string): Promise<number> {
   const task: ShardTask = { file, chunks };
   fs.writeFileSync(taskFile, JSON.stringify(task));
   const { script, execArgv } = workerCommand();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...execArgv, script, taskFile], { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [...execArgv, script, taskFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (code === 0) resolve();
+      if (code === 0) resolve((JSON.parse(stdout.trim().split('\n').pop()!) as { peakRssMb: number }).peakRssMb);
       else
         reject(
           new Error(`fleet synth worker ${signal ? `was killed by ${signal}` : `exited with ${code}`}:\n${stderr}`),
