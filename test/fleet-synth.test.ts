@@ -141,7 +141,8 @@ describe('sharded and chunked fleet synth', () => {
     // Our review reads the merged output like any cdktf.out.
     const read = readSynthOutput(outdir);
     expect(read.stacks.size).toBe(15);
-    expect(read.stacks.get('tenant-t6-nodes')!.dependencies).toEqual(['platform', 'tenant-t6-control-plane']);
+    expect(read.stacks.get('tenant-t6-nodes')!.dependencies).toEqual(['tenant-t6-control-plane']);
+    expect(read.stacks.get('tenant-t6-control-plane')!.dependencies).toEqual(['platform']);
   }, 60_000);
 
   test('a tenant without pools (no nodes stack) and an s3 state backend merge the same way', async () => {

@@ -65,9 +65,13 @@ export interface FleetSynthReport {
   readonly workerPeakRssMb: readonly number[];
 }
 
-/** A shard worker's work: the tenants file and, per chunk, its folder and tenant names. */
+/**
+ * A shard worker's work: the checked tenants file (only the shard's tenants, as JSON: the worker
+ * need not parse and check the file again) and, per chunk, its folder and tenant names.
+ */
 export interface ShardTask {
   readonly file: string;
+  readonly loaded: LoadedTenantsFile;
   readonly chunks: readonly { readonly outdir: string; readonly tenants: readonly string[] }[];
 }
 
@@ -222,7 +226,16 @@ export async function synthFleetFile(
   const workerPeakRssMb: number[] = [];
   if (chunks.length > 0) {
     fs.mkdirSync(work, { recursive: true });
-    const workers = shards.slice(1).map((shard, i) => runWorker(file, shard, path.join(work, `task-${i + 1}.json`)));
+    const workers = shards.slice(1).map((shard, i) => {
+      const names = new Set(shard.flatMap((c) => c.tenants));
+      const task: ShardTask = {
+        file,
+        loaded: { ...loaded, tenants: tenants.filter((t) => names.has(t.name)) },
+        chunks: shard,
+      };
+      return runWorker(task, path.join(work, `task-${i + 1}.json`));
+    });
+    await shallowStack();
     let failure: unknown;
     try {
       for (const chunk of shards[0]) synthChunk(loaded, file, chunk.outdir, chunk.tenants);
@@ -322,9 +335,20 @@ function synthInOneApp(loaded: LoadedTenantsFile, file: string, outdir: string, 
   return { stacks: ids.length, rewritten: ids, processes: 1, chunks: 1, workerPeakRssMb: [] };
 }
 
+/**
+ * Continues from the event loop, where the JavaScript stack is a few frames deep instead of the
+ * dozen of Node's module loader and the app's entry. cdktf captures the whole stack (its
+ * `Error.stackTraceLimit` raised to the maximum) for every token it makes, about 90 per tenant here
+ * (node_modules/cdktf/lib/tokens/private/stack-trace.js, intrinsic.js, complex-computed-list.js), and
+ * the cost of each capture grows with the depth: building the stacks from here saves about a tenth of
+ * the synth (docs/scale.md).
+ */
+export function shallowStack(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Runs one shard in a worker process: its peak RSS in MB; rejects with its stderr when it fails. */
-function runWorker(file: string, chunks: ShardTask['chunks'], taskFile: string): Promise<number> {
-  const task: ShardTask = { file, chunks };
+function runWorker(task: ShardTask, taskFile: string): Promise<number> {
   fs.writeFileSync(taskFile, JSON.stringify(task));
   const { script, execArgv } = workerCommand();
   return new Promise((resolve, reject) => {
