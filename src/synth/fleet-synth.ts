@@ -274,9 +274,10 @@ export async function synthFleetFile(
       });
     }
   }
+  const dirtySet = new Set(dirty);
+  const names = new Set(tenants.map((t) => t.name));
   for (const [unit, cached] of Object.entries(previous?.units ?? {})) {
-    const stillThere =
-      unit === PLATFORM_UNIT ? !platformDirty : tenants.some((t) => t.name === unit) && !dirty.includes(unit);
+    const stillThere = unit === PLATFORM_UNIT ? !platformDirty : names.has(unit) && !dirtySet.has(unit);
     if (!stillThere) continue;
     units[unit] = cached;
     for (const [id, s] of Object.entries(cached.stacks)) entries[id] = s.entry;
