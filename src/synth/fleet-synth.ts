@@ -9,7 +9,7 @@
  *   system) and one `manifest.json` is written with cdktf's own Manifest class, so it is
  *   the same bytes `App.synth()` writes (json-stable-stringify, keys sorted, node_modules/cdktf/lib/manifest.js).
  * - Cache: `<outdir>/.kamaji-synth-cache.json` records, per unit (the platform stacks, or one tenant's
- *   stacks), a key over everything that can change the unit's bytes, and the SHA-256 of each stack file
+ *   stacks), a key over everything that can change the unit's bytes, and the SHA-256 (with size and modification time) of each stack file
  *   written. A unit is re-synthesized when its key changed, or any of its files is missing or differs
  *   from what was written. The cache holds only hashes and manifest entries (no configuration values,
  *   never a secret) and lives in the gitignored synth output folder; deleting it (or `cache: false`)
@@ -82,16 +82,24 @@ interface StackEntry {
   readonly [key: string]: unknown;
 }
 
+/** A stack file as written: its hash, and its size and modification time to skip re-reading it. */
+interface StackRecord {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly entry: StackEntry;
+}
+
 interface CacheIndex {
   readonly format: number;
   readonly manifestVersion: string;
-  readonly units: { [unit: string]: { key: string; stacks: { [id: string]: { sha256: string; entry: StackEntry } } } };
+  readonly units: { [unit: string]: { key: string; stacks: { [id: string]: StackRecord } } };
 }
 
 export const CACHE_FILE = '.kamaji-synth-cache.json';
 const WORK_DIR = '.kamaji-synth-work';
 /** Bump when the index or key layout changes: an old index is then ignored. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 /** The unit of the platform (and datastores) stacks; tenant names are DNS labels, never this. */
 const PLATFORM_UNIT = '(platform)';
 /** Environment the cdktf CLI passes to an app that can change synth output (cli-core synth-stack.js). */
@@ -195,9 +203,7 @@ export async function synthFleetFile(
   const clean = (unit: string) => {
     const cached = previous?.units[unit];
     if (!keys || !cached || cached.key !== keys.get(unit)) return false;
-    return Object.values(cached.stacks).every(
-      (s) => sha256File(path.join(outdir, s.entry.synthesizedStackPath)) === s.sha256,
-    );
+    return Object.values(cached.stacks).every((s) => unchanged(path.join(outdir, s.entry.synthesizedStackPath), s));
   };
   const dirty = tenants.map((t) => t.name).filter((name) => !clean(name));
   const platformDirty = !clean(PLATFORM_UNIT);
@@ -293,7 +299,7 @@ export async function synthFleetFile(
     fs.renameSync(move.from, move.to);
     const entry = entries[move.id];
     const unit = (units[move.unit] ??= { key: keys?.get(move.unit) ?? '', stacks: {} });
-    unit.stacks[move.id] = { sha256: sha256File(path.join(outdir, entry.synthesizedStackPath))!, entry };
+    unit.stacks[move.id] = { ...written(path.join(outdir, entry.synthesizedStackPath)), entry };
   }
   // Stacks of tenants no longer in the file.
   for (const cached of Object.values(previous?.units ?? {})) {
@@ -403,6 +409,26 @@ function readIndex(file: string): CacheIndex | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a stack file is still what was written: the same size and modification time (like git's
+ * index: a file rewritten by anything, even with the same bytes, gets a new time), else the same hash.
+ */
+function unchanged(file: string, record: StackRecord): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return false;
+  }
+  if (stat.size === record.size && stat.mtimeMs === record.mtimeMs) return true;
+  return stat.size === record.size && sha256File(file) === record.sha256;
+}
+
+function written(file: string): Omit<StackRecord, 'entry'> {
+  const stat = fs.statSync(file);
+  return { sha256: sha256File(file)!, size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
 function sha256File(file: string): string | undefined {
