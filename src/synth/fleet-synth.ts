@@ -9,8 +9,8 @@
  *   system) and one `manifest.json` is written with cdktf's own Manifest class, so it is
  *   the same bytes `App.synth()` writes (json-stable-stringify, keys sorted, node_modules/cdktf/lib/manifest.js).
  * - Cache: `<outdir>/.kamaji-synth-cache.json` records, per unit (the platform stacks, or one tenant's
- *   stacks), a key over everything that can change the unit's bytes, and the SHA-256 (with size and modification time) of each stack file
- *   written. A unit is re-synthesized when its key changed, or any of its files is missing or differs
+ *   stacks), a key over everything that can change the unit's bytes, and the SHA-256, size and
+ *   modification time of each stack file written. A unit is re-synthesized when its key changed, or any of its files is missing or differs
  *   from what was written. The cache holds only hashes and manifest entries (no configuration values,
  *   never a secret) and lives in the gitignored synth output folder; deleting it (or `cache: false`)
  *   means a full synth. The index is removed before `outdir` is touched and written back last, so an
