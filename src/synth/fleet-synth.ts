@@ -42,7 +42,7 @@ export interface FleetSynthOptions {
   readonly cache?: boolean;
   /**
    * Tenants per chunk (one App each): bounds memory.
-   * @default 250
+   * @default 50
    */
   readonly chunkSize?: number;
   /**
@@ -180,7 +180,7 @@ export async function synthFleetFile(
   const loaded = loadFleetTenants(file);
   const tenants = loaded.tenants!;
   const jobs = options.jobs ?? os.availableParallelism();
-  const chunkSize = options.chunkSize ?? 250;
+  const chunkSize = options.chunkSize ?? 50;
   const minPerProcess = options.minTenantsPerProcess ?? 40;
   fs.mkdirSync(outdir, { recursive: true });
   const indexFile = path.join(outdir, CACHE_FILE);
