@@ -297,8 +297,10 @@ export async function synthFleetFile(
     fs.rmSync(move.to, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(move.to), { recursive: true });
     fs.renameSync(move.from, move.to);
+    // Without the cache nothing is recorded (and no file is read back).
+    if (!keys) continue;
     const entry = entries[move.id];
-    const unit = (units[move.unit] ??= { key: keys?.get(move.unit) ?? '', stacks: {} });
+    const unit = (units[move.unit] ??= { key: keys.get(move.unit)!, stacks: {} });
     unit.stacks[move.id] = { ...written(path.join(outdir, entry.synthesizedStackPath)), entry };
   }
   // Stacks of tenants no longer in the file.
