@@ -1,10 +1,16 @@
 /**
- * `npm run bench:fleet -- --tenants N[,N...] [--runs R] [--max-old-space-size MB]`
+ * `npm run bench:fleet -- --tenants N[,N...] [--runs R] [--jobs J] [--max-old-space-size MB]`
  *
  * Synthesizes an N-tenant fleet (control-plane + nodes stack per tenant, one pool each) with our
  * app, and the same resources with a hand-written raw-cdktf app (bench/baseline.ts), each in a child
  * process of its own, so wall time and peak RSS are that process's alone. Prints one JSON line per N
  * (medians over R runs) and, with several N, the fitted exponent of time against N.
+ *
+ * In the same run it also measures our app sharded over J processes (default: the cores;
+ * `shardedSeconds`, `shardedRatio` = sharded / our single-process wall, `shardedPeakRssMb` = the
+ * largest peak of any one process) and incrementally (`incrementalSeconds`: the synth of N tenants
+ * into a folder holding the cached synth of the first N - 1, i.e. one tenant added;
+ * `incrementalRatio` = that / our single-process full synth).
  *
  * `oursSeconds`/`baselineSeconds` are wall time of the whole child (Node start, module loading, synth);
  * `oursSynthSeconds`/`baselineSynthSeconds` are the child's own measure from the tenants file to the
@@ -25,24 +31,30 @@ interface Measurement extends ChildResult {
 interface Options {
   tenants: number[];
   runs: number;
+  jobs: number;
   maxOldSpaceSizeMb?: number;
 }
 
 function parseArgs(argv: string[]): Options {
   let tenants = [10, 100, 1000];
   let runs = 3;
+  let jobs = os.availableParallelism();
   let maxOldSpaceSizeMb: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = inline ?? argv[++i];
     if (flag === '--tenants') tenants = (value ?? '').split(',').map((n) => parsePositive(flag, n));
     else if (flag === '--runs') runs = parsePositive(flag, value);
+    else if (flag === '--jobs') jobs = parsePositive(flag, value);
     else if (flag === '--max-old-space-size') maxOldSpaceSizeMb = parsePositive(flag, value);
-    else throw new Error(`unknown option ${argv[i]} (options: --tenants N[,N...], --runs R, --max-old-space-size MB)`);
+    else
+      throw new Error(
+        `unknown option ${argv[i]} (options: --tenants N[,N...], --runs R, --jobs J, --max-old-space-size MB)`,
+      );
   }
   // Ascending and distinct, so the last step of the scaling summary is the largest one.
   tenants = [...new Set(tenants)].sort((a, b) => a - b);
-  return { tenants, runs, maxOldSpaceSizeMb };
+  return { tenants, runs, jobs, maxOldSpaceSizeMb };
 }
 
 function parsePositive(flag: string, text: string | undefined): number {
@@ -52,13 +64,16 @@ function parsePositive(flag: string, text: string | undefined): number {
   return n;
 }
 
-/** One synth in a fresh child process; wall time measured around the whole process. */
-function measure(kind: BenchKind, tenants: number, nodeArgs: string[]): Measurement {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
+/**
+ * One synth in a fresh child process; wall time measured around the whole process. Into a fresh
+ * temporary folder (removed after), or into `outdir` when given (kept: the incremental measure).
+ */
+function measure(kind: BenchKind, tenants: number, nodeArgs: string[], jobs = 1, outdir?: string): Measurement {
+  const dir = outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bench-${kind}-`));
   const child = path.join(__dirname, 'synth-child.js');
   try {
     const start = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, [...nodeArgs, child, kind, String(tenants), outdir], {
+    const run = spawnSync(process.execPath, [...nodeArgs, child, kind, String(tenants), dir, String(jobs)], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -70,7 +85,18 @@ function measure(kind: BenchKind, tenants: number, nodeArgs: string[]): Measurem
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as ChildResult;
     return { ...result, seconds };
   } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
+    if (!outdir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One tenant added: a cached synth of N - 1 tenants (not timed), then of N into the same folder. */
+function measureIncremental(tenants: number, nodeArgs: string[], jobs: number): Measurement {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-incremental-'));
+  try {
+    if (tenants > 1) measure('cached', tenants - 1, nodeArgs, jobs, dir);
+    return measure('cached', tenants, nodeArgs, jobs, dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -88,7 +114,7 @@ export function sameCounts(a: Record<string, number>, b: Record<string, number>)
   return diff.length ? diff.join('; ') : undefined;
 }
 
-type Series = 'ours' | 'baseline' | 'oursSynth' | 'baselineSynth' | 'oursCpu' | 'baselineCpu';
+type Series = 'ours' | 'baseline' | 'oursSynth' | 'baselineSynth' | 'oursCpu' | 'baselineCpu' | 'sharded';
 type Row = { tenants: number } & Record<Series, number>;
 
 /** Least-squares slope of log(time) against log(N): 1.0 is linear. */
@@ -103,24 +129,44 @@ function exponent(rows: Row[], key: Series): number {
 }
 
 function main(): void {
-  const { tenants, runs, maxOldSpaceSizeMb } = parseArgs(process.argv.slice(2));
+  const { tenants, runs, jobs, maxOldSpaceSizeMb } = parseArgs(process.argv.slice(2));
   // The same V8 flags for both sides, always.
   const nodeArgs = maxOldSpaceSizeMb ? [`--max-old-space-size=${maxOldSpaceSizeMb}`] : [];
   const rows: Row[] = [];
   for (const n of tenants) {
     const ours: Measurement[] = [];
     const baseline: Measurement[] = [];
+    const sharded: Measurement[] = [];
+    const incremental: Measurement[] = [];
+    let baselineError: string | undefined;
     for (let r = 0; r < runs; r++) {
       // Alternate which side goes first, so machine noise and cache warmth hit both sides alike.
       const order: BenchKind[] = r % 2 === 0 ? ['ours', 'baseline'] : ['baseline', 'ours'];
-      for (const kind of order) (kind === 'ours' ? ours : baseline).push(measure(kind, n, nodeArgs));
+      for (const kind of order) {
+        if (kind === 'ours') ours.push(measure(kind, n, nodeArgs));
+        else {
+          // One App of the whole fleet: at 5,000 tenants it can outgrow the default V8 heap. That is
+          // a result (`baselineError`), not the end of the run.
+          try {
+            baseline.push(measure(kind, n, nodeArgs));
+          } catch (e) {
+            baselineError ??= String((e as Error).message).split('\n')[0];
+          }
+        }
+      }
+      sharded.push(measure('sharded', n, nodeArgs, jobs));
+      incremental.push(measureIncremental(n, nodeArgs, jobs));
       const [o, b] = [ours[r], baseline[r]];
       const mismatch =
-        sameCounts(o.byType, b.byType) ??
-        (o.stacks !== b.stacks ? `stacks: ours ${o.stacks}, baseline ${b.stacks}` : undefined);
-      if (mismatch) throw new Error(`baseline does not match our resources at N=${n}: ${mismatch}`);
+        (b ? sameCounts(o.byType, b.byType) : undefined) ??
+        (b && o.stacks !== b.stacks ? `stacks: ours ${o.stacks}, baseline ${b.stacks}` : undefined) ??
+        // The sharded and incremental outputs are the same fleet (byte identity: test/fleet-synth.test.ts).
+        sameCounts(o.byType, sharded[r].byType) ??
+        sameCounts(o.byType, incremental[r].byType);
+      if (mismatch) throw new Error(`the outputs do not have the same resources at N=${n}: ${mismatch}`);
     }
-    const med = (ms: Measurement[], pick: (m: Measurement) => number) => median(ms.map(pick));
+    // No measurement (the baseline failed): NaN, written as null.
+    const med = (ms: Measurement[], pick: (m: Measurement) => number) => (ms.length ? median(ms.map(pick)) : NaN);
     const row: Row = {
       tenants: n,
       ours: med(ours, (m) => m.seconds),
@@ -129,6 +175,7 @@ function main(): void {
       baselineSynth: med(baseline, (m) => m.synthSeconds),
       oursCpu: med(ours, (m) => m.cpuSeconds),
       baselineCpu: med(baseline, (m) => m.cpuSeconds),
+      sharded: med(sharded, (m) => m.seconds),
     };
     rows.push(row);
     process.stdout.write(
@@ -154,8 +201,19 @@ function main(): void {
         oursCpuSeconds: round(row.oursCpu),
         baselineCpuSeconds: round(row.baselineCpu),
         cpuRatio: round(row.oursCpu / row.baselineCpu),
+        jobs,
+        shardedSeconds: round(row.sharded),
+        shardedRatio: round(row.sharded / row.ours),
+        shardedPeakRssMb: round(
+          med(sharded, (m) => m.peakRssMb),
+          1,
+        ),
+        shardedProcesses: sharded[0].processes,
+        incrementalSeconds: round(med(incremental, (m) => m.seconds)),
+        incrementalRatio: round(med(incremental, (m) => m.seconds) / row.ours),
         oursMb: round(ours[0].bytes / 2 ** 20, 1),
-        baselineMb: round(baseline[0].bytes / 2 ** 20, 1),
+        baselineMb: baseline[0] ? round(baseline[0].bytes / 2 ** 20, 1) : null,
+        ...(baselineError ? { baselineError } : {}),
         ...(maxOldSpaceSizeMb ? { maxOldSpaceSizeMb } : {}),
       }) + '\n',
     );
@@ -169,6 +227,7 @@ function main(): void {
         scaling: rows.map((r) => r.tenants),
         oursExponent: exponent(rows, 'ours'),
         baselineExponent: exponent(rows, 'baseline'),
+        shardedExponent: exponent(rows, 'sharded'),
         oursExponentLastStep: step('ours'),
         baselineExponentLastStep: step('baseline'),
         oursSynthExponent: exponent(rows, 'oursSynth'),

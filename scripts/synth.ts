@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadFleetFile, tenantsFilePath } from '../examples/fleet/app';
 import { formatProblem, Problem, ValidationError } from '../src/model/errors';
+import { synthCache, synthJobs } from '../src/synth/fleet-synth';
 import { summarizeSynth } from './summary';
 
 const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
@@ -23,9 +24,29 @@ if (!fs.existsSync(configFile)) {
 // `--fleet`: the fleet app of examples/fleet (KAMAJI_TENANTS_FILE, else its tenants.yaml). The file is
 // checked here first: on problems they are printed once and cdktf is not started (the cdktf CLI
 // repeats everything an app writes to stderr, so the app's own report would appear twice).
+// `--jobs N` (default: the number of cores) and `--no-cache` (a full synth) reach the app as
+// KAMAJI_SYNTH_JOBS and KAMAJI_SYNTH_CACHE (src/synth/fleet-synth.ts).
 let args = process.argv.slice(2);
+const jobsAt = args.indexOf('--jobs');
+if (jobsAt >= 0) {
+  env.KAMAJI_SYNTH_JOBS = args[jobsAt + 1] ?? '';
+  args.splice(jobsAt, 2);
+}
+if (args.includes('--no-cache')) {
+  env.KAMAJI_SYNTH_CACHE = 'off';
+  args = args.filter((a) => a !== '--no-cache');
+}
 if (args.includes('--fleet')) {
   args = args.filter((a) => a !== '--fleet');
+  // Checked before cdktf starts, like the file: a bad value is one clear line, not a stack trace.
+  try {
+    synthJobs(env.KAMAJI_SYNTH_JOBS);
+    synthCache(env.KAMAJI_SYNTH_CACHE);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    process.exit(1);
+  }
   const file = tenantsFilePath();
   let problems: readonly Problem[];
   try {

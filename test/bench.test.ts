@@ -9,10 +9,10 @@ import { tempDir } from './support/synth';
 // A smoke test of the fleet benchmark: both sides synthesize, and the baseline stays comparable with
 // ours. Timing is only measured by `npm run bench:fleet`, never asserted here.
 describe('fleet benchmark', () => {
-  const run = (kind: 'ours' | 'baseline') => {
+  const run = async (kind: 'ours' | 'baseline') => {
     const outdir = tempDir(`bench-${kind}-`);
     try {
-      synthFleet(kind, 2, outdir);
+      await synthFleet(kind, 2, outdir);
       const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
       return { summary: summarize(outdir), stackIds: Object.keys(manifest.stacks).sort() };
     } finally {
@@ -21,9 +21,9 @@ describe('fleet benchmark', () => {
   };
   let ours: { summary: SynthSummary; stackIds: string[] };
   let baseline: { summary: SynthSummary; stackIds: string[] };
-  beforeAll(() => {
-    ours = run('ours');
-    baseline = run('baseline');
+  beforeAll(async () => {
+    ours = await run('ours');
+    baseline = await run('baseline');
   });
 
   test('ours and the baseline have equal resource counts per type at N=2', () => {

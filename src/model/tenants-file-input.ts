@@ -20,6 +20,27 @@ export const TENANTS_FILE_TOP_LEVEL_RULE =
 
 const MAX_MESSAGE_CHARS = 100;
 
+/** A parsed tenants file: the YAML document and the line counter its positions are read with. */
+export interface ParsedTenantsText {
+  readonly doc: ReturnType<typeof parseDocument>;
+  readonly lineCounter: LineCounter;
+}
+
+let lastParse: { text: string; parsed: ParsedTenantsText } | undefined;
+
+/**
+ * Parses a tenants file's text once for both looks at it (this first one and the field checks of
+ * tenants-file.ts): a 1,000-tenant file takes about a second to parse (docs/scale.md). The last parse is
+ * kept for the same text; neither caller changes the document.
+ */
+export function parseTenantsText(text: string): ParsedTenantsText {
+  if (lastParse?.text === text) return lastParse.parsed;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  lastParse = { text, parsed: { doc, lineCounter } };
+  return lastParse.parsed;
+}
+
 /**
  * Problems of the text as a whole: empty when it is a YAML document that looks like a tenants file
  * (a mapping with at least one tenants-file key, or a near miss such as `tenant:` that the
@@ -27,8 +48,7 @@ const MAX_MESSAGE_CHARS = 100;
  * Duplicate keys are independent mistakes and are all reported.
  */
 export function tenantsFileTextProblems(text: string, fileName: string): Problem[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { doc, lineCounter } = parseTenantsText(text);
   const problems = new Problems(fileName);
   const position = (offset: number) => {
     const pos = lineCounter.linePos(offset);

@@ -5,7 +5,7 @@
  * with a "did you mean" hint), applies `defaults`, and checks every cross-field rule. Every problem
  * carries its YAML path, line and column, the bad value and the rule, and all are reported together.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import { Cidr, cidrsOverlap, IPV4_CIDR_RULE, parseStrictCidr } from './cidr';
 import { Problem, Problems } from './errors';
 import { DNS1035_LABEL_RULE, DNS1123_LABEL_RULE, isDns1035Label, isDns1123Label } from './names';
@@ -22,7 +22,7 @@ import {
 } from './tenant-control-plane';
 import { checkSecretId, checkSsmParameterName, SecretStoreLocation, secretStoreRegion } from './pki';
 import { checkShape, DocPath, formatPath, isMapping, Locate } from './shape';
-import { tenantsFileTextProblems } from './tenants-file-input';
+import { parseTenantsText, tenantsFileTextProblems } from './tenants-file-input';
 import { TENANTS_FILE_SHAPE } from './tenants-file-shape';
 import { checkVersion, KubernetesVersion, skewProblem } from './versions';
 
@@ -188,8 +188,7 @@ export function loadTenantsFile(text: string, fileName: string, checks: TenantsF
   // A file that is not YAML, or not a tenants file at all, is one problem, not a cascade.
   const textProblems = tenantsFileTextProblems(text, fileName);
   if (textProblems.length > 0) return { problems: textProblems };
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { doc, lineCounter } = parseTenantsText(text);
   // Syntax errors were reported above (tenantsFileTextProblems).
   const problems = new Problems(fileName);
 
