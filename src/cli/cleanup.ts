@@ -17,6 +17,7 @@
  */
 import * as fs from 'node:fs';
 import { Command, numberFlag, parseArgs, UsageError } from './command';
+import { K8s, loadKubernetesClient } from './k8s-client';
 
 export const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
 
@@ -145,8 +146,6 @@ export async function runCleanup(api: CleanupApi, o: CleanupOptions): Promise<Cl
   }
 }
 
-type K8s = typeof import('@kubernetes/client-node');
-
 /** 404 on delete: already gone, which is what we want. */
 function ignoreNotFound(e: unknown): void {
   const code = (e as { code?: number }).code;
@@ -236,15 +235,7 @@ export const command: Command = {
     if (!fs.existsSync(kubeconfig)) throw new UsageError(`--kubeconfig ${kubeconfig}: no such file`);
     const timeoutSeconds = numberFlag(flags, 'timeout') ?? 600;
     if (timeoutSeconds < 1) throw new UsageError('--timeout must be at least 1 second');
-    let k8s: K8s;
-    try {
-      k8s = await import('@kubernetes/client-node');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-      throw new UsageError(
-        'needs the optional dependency @kubernetes/client-node, which is not installed: npm install @kubernetes/client-node@~1.4.0',
-      );
-    }
+    const k8s = await loadKubernetesClient();
     const api = kubernetesCleanupApi(k8s, kubeconfig, typeof flags.context === 'string' ? flags.context : undefined);
     const pollSeconds = Number(process.env.KAMAJI_CLEANUP_POLL_SECONDS ?? 5);
     try {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Document, isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 import { Command, numberFlag, parseArgs, UsageError } from './command';
+import { K8s, loadKubernetesClient } from './k8s-client';
 import { Problems } from '../model/errors';
 import {
   DNS1035_LABEL_RULE,
@@ -45,7 +46,6 @@ options:
  */
 class KubeconfigError extends Error {}
 
-type K8s = typeof import('@kubernetes/client-node');
 type KubeConfig = InstanceType<K8s['KubeConfig']>;
 
 interface Options {
@@ -562,17 +562,7 @@ async function run(argv: string[]): Promise<number> {
   if (options.out && options.out !== '-' && !options.force && fs.existsSync(options.out))
     throw existsError(options.out);
 
-  // Loaded here so other commands do not pay for the client (an ES module; Node >= 20.19 require()s it).
-  let k8s: K8s;
-  try {
-    k8s = await import('@kubernetes/client-node');
-  } catch (e) {
-    // An optional dependency: `npm install --omit=optional` leaves it out.
-    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
-    throw new UsageError(
-      'needs the optional dependency @kubernetes/client-node, which is not installed: npm install @kubernetes/client-node@~1.4.0',
-    );
-  }
+  const k8s = await loadKubernetesClient();
   const management = loadManagement(k8s, options.kubeconfig, options.context);
   checkMergeTarget(options, management);
   const text = await readAdminKubeconfig(k8s, { ...options, management });
