@@ -1,10 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { formatProblem, ValidationError } from '../../src/model/errors';
-import { LoadedTenantsFile, loadTenantsFile } from '../../src/model/tenants-file';
+import { readFleetFile } from '../../src/synth/fleet-synth';
 import { buildFleet, Fleet } from '../../stacks/fleet';
-import { tenantsFileChecks } from '../../stacks/fleet-checks';
 
 /** The tenants file of the fleet app: `KAMAJI_TENANTS_FILE`, or the shipped example. */
 export function tenantsFilePath(): string {
@@ -12,19 +10,7 @@ export function tenantsFilePath(): string {
 }
 
 /** Reads and validates a tenants file with every check `cdktf-kamaji validate` runs. */
-export function loadFleetFile(file: string): LoadedTenantsFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    // A wrong KAMAJI_TENANTS_FILE is a user mistake: a problem like any other, not a stack trace.
-    const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ValidationError([
-      { where: file, field: '(file)', value: file, rule: `must be a readable tenants file (${reason})` },
-    ]);
-  }
-  return loadTenantsFile(text, file, tenantsFileChecks(file));
-}
+export const loadFleetFile = readFleetFile;
 
 /** Builds the fleet of a valid tenants file into `app` (a ValidationError otherwise). */
 export function buildFleetApp(app: App, file: string, loaded = loadFleetFile(file)): Fleet {

@@ -110,8 +110,11 @@ const SYNTH_ENV = [
   'CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS',
 ];
 
-/** Reads and checks a tenants file with every check `cdktf-kamaji validate` runs; throws its problems. */
-export function loadFleetTenants(file: string): LoadedTenantsFile {
+/**
+ * Reads a tenants file and runs every check `cdktf-kamaji validate` runs; an unreadable file (a wrong
+ * KAMAJI_TENANTS_FILE is a user mistake) is a problem like any other, not a stack trace.
+ */
+export function readFleetFile(file: string): LoadedTenantsFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -121,7 +124,12 @@ export function loadFleetTenants(file: string): LoadedTenantsFile {
       { where: file, field: '(file)', value: file, rule: `must be a readable tenants file (${reason})` },
     ]);
   }
-  const loaded = loadTenantsFile(text, file, tenantsFileChecks(file));
+  return loadTenantsFile(text, file, tenantsFileChecks(file));
+}
+
+/** {@link readFleetFile}, throwing its problems. */
+export function loadFleetTenants(file: string): LoadedTenantsFile {
+  const loaded = readFleetFile(file);
   if (!loaded.file || !loaded.tenants || loaded.problems.length > 0) throw new ValidationError(loaded.problems);
   return loaded;
 }
