@@ -1,21 +1,8 @@
-import { Testing } from 'cdktf';
-import { PlatformStack } from '../stacks/platform-stack';
-import { TenantControlPlaneStack, TenantControlPlaneStackProps } from '../stacks/control-plane-stack';
 import { CaSource } from '../src/constructs/tenant-pki';
+import { synthControlPlaneStack } from './support/control-plane';
 import { ValidationError } from '../src/model/errors';
 
-function synthStack(props: Partial<TenantControlPlaneStackProps> = {}) {
-  const app = Testing.app();
-  const platform = new PlatformStack(app, 'platform');
-  const stack = new TenantControlPlaneStack(app, 'tenant-acme-control-plane', {
-    name: 'acme',
-    namespace: 'tenant-acme',
-    kubernetesVersion: '1.34.2',
-    dependsOnStacks: [platform],
-    ...props,
-  });
-  return { stack, platform, json: JSON.parse(Testing.synth(stack)) };
-}
+const synthStack = synthControlPlaneStack;
 
 describe('TenantControlPlaneStack', () => {
   test('management provider and tls, its own state, and the platform stack first', () => {

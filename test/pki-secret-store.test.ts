@@ -10,8 +10,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { App, Testing, TerraformStack } from 'cdktf';
-import { TenantControlPlaneStack, TenantControlPlaneStackProps } from '../stacks/control-plane-stack';
-import { PlatformStack } from '../stacks/platform-stack';
+import { TenantControlPlaneStackProps } from '../stacks/control-plane-stack';
 import { CaSource, TenantPki, TenantPkiOptions } from '../src/constructs/tenant-pki';
 import { Problems } from '../src/model/errors';
 import {
@@ -25,6 +24,7 @@ import {
 import { loadTenantsFile } from '../src/model/tenants-file';
 import { validationErrorOf } from './support/errors';
 import { synthEditedFleet } from './support/fleet';
+import { synthControlPlaneStack } from './support/control-plane';
 import { tempDir } from './support/synth';
 import { terraformEval, unwrap, withLocal } from './support/terraform';
 import { testWithTool } from './support/tools';
@@ -306,18 +306,7 @@ describe('TenantPki with the key in a secret store', () => {
 });
 
 describe('TenantControlPlaneStack with a secret-store CA', () => {
-  function synthStack(props: Partial<TenantControlPlaneStackProps>) {
-    const app = Testing.app();
-    const platform = new PlatformStack(app, 'platform');
-    const stack = new TenantControlPlaneStack(app, 'tenant-acme-control-plane', {
-      name: 'acme',
-      namespace: 'tenant-acme',
-      kubernetesVersion: '1.34.2',
-      dependsOnStacks: [platform],
-      ...props,
-    });
-    return JSON.parse(Testing.synth(stack));
-  }
+  const synthStack = (props: Partial<TenantControlPlaneStackProps>) => synthControlPlaneStack(props).json;
 
   test('an aws provider from literals: the given region, else the CA region', () => {
     expect(synthStack({ awsRegion: 'eu-west-1', pki: SECRETS_MANAGER }).provider.aws).toEqual([

@@ -271,6 +271,7 @@ export function subnetTags(spec: CloudIntegrationSpec): { subnetId: string; key:
  * route controller because Calico VXLAN carries pod traffic.
  */
 export function ccmValues(spec: CloudIntegrationSpec): Record<string, unknown> {
+  const ccmTag = ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion);
   return {
     args: [
       '--v=2',
@@ -279,9 +280,7 @@ export function ccmValues(spec: CloudIntegrationSpec): Record<string, unknown> {
       '--configure-cloud-routes=false',
       '--controllers=*,-route',
     ],
-    ...(ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion)
-      ? { image: { tag: ccmImageTagFor(spec.ccmImageTag, spec.kubernetesVersion) } }
-      : {}),
+    ...(ccmTag ? { image: { tag: ccmTag } } : {}),
     nodeSelector: { 'node-role.kubernetes.io/control-plane': null, 'kubernetes.io/os': 'linux' },
     hostNetworking: true,
     // The CCM initializes the nodes, so it runs on uninitialized ones (UNINITIALIZED_TAINT); a tenant
